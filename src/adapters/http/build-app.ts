@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Clock } from '../../ports/clock.js';
+import type { Store } from '../../ports/store.js';
+import type { AcceptMessages } from '../../services/accept-message.js';
+import type { ApiKeys } from '../../services/api-keys.js';
+import type { ManageTemplates } from '../../services/manage-templates.js';
+import type { QueryMessages } from '../../services/query-messages.js';
+import type { PrometheusMetrics } from '../metrics/prometheus.js';
+import type { CaptureTransport } from '../transports/capture/capture-transport.js';
+import { installAuth } from './auth.js';
+import { installErrorHandler } from './error-handler.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { emailRoutes } from './routes/emails.js';
+import { outboxRoutes } from './routes/outbox.js';
+import { systemRoutes } from './routes/system.js';
+import { templateRoutes } from './routes/templates.js';
+
+/** Everything the HTTP layer is built from. */
+export interface HttpDeps {
+  store: Store;
+  clock: Clock;
+  accept: AcceptMessages;
+  messages: QueryMessages;
+  templates: ManageTemplates;
+  apiKeys: ApiKeys;
+  metrics: PrometheusMetrics;
+  /** Present when the capture transport is in use: the dashboard shows its outbox. */
+  capture?: CaptureTransport;
+  keyRateLimit: number;
+  /** A pino logger, or false for none. */
+  logger: boolean | object;
+  version: string;
+}
+
+const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
+
+/** Build the Fastify app (not listening): routes, auth, errors, OpenAPI, metrics, dashboard. */
+export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: typeof deps.logger === 'object' ? (deps.logger as never) : undefined,
+    logger: typeof deps.logger === 'boolean' ? deps.logger : undefined,
+    disableRequestLogging: true,
+    bodyLimit: 10 * 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandler(app);
+  installAuth(app, deps.apiKeys, deps.clock, deps.keyRateLimit);
+
+  app.addHook('onResponse', async (req, reply) => {
+    const endpoint = `${req.method} ${req.routeOptions.url ?? 'unmatched'}`;
+    deps.metrics.requests.inc({ endpoint, status: String(reply.statusCode) });
+    deps.metrics.requestDuration.observe({ endpoint }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Postflow API', version: deps.version, description: 'Transactional email API. Authenticate with `Authorization: Bearer pf_…`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  await app.register(systemRoutes(deps.store, deps.metrics));
+  await app.register(async (api) => {
+    await api.register(emailRoutes({ accept: deps.accept, messages: deps.messages }));
+    await api.register(templateRoutes(deps.templates));
+    await api.register(apiKeyRoutes(deps.apiKeys));
+    if (deps.capture) await api.register(outboxRoutes(deps.capture));
+    api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }, { prefix: '/api/v1' });
+
+  const page = (file: string, type: string) => async (_req: unknown, reply: { type: (t: string) => { send: (b: Buffer) => unknown } }) =>
+    reply.type(type).send(await readFile(`${WEB_DIR}${file}`));
+  app.get('/', { schema: { hide: true } }, page('index.html', 'text/html; charset=utf-8'));
+  app.get('/app.js', { schema: { hide: true } }, page('app.js', 'text/javascript; charset=utf-8'));
+  app.get('/app.css', { schema: { hide: true } }, page('app.css', 'text/css; charset=utf-8'));
+
+  return app;
+}

@@ -1,0 +1,35 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Store } from '../../../ports/store.js';
+import type { PrometheusMetrics } from '../../metrics/prometheus.js';
+
+/** /health (liveness), /ready (store reachable and migrated), /metrics (Prometheus). Public. */
+export function systemRoutes(store: Store, metrics: PrometheusMetrics): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/health', {
+      schema: { tags: ['system'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    }, async () => ({ status: 'ok' as const }));
+
+    app.get('/ready', {
+      schema: {
+        tags: ['system'], summary: 'Readiness: the store answers and its migrations are applied',
+        response: { 200: Type.Object({ status: Type.String(), store: Type.String(), migrations: Type.String() }), 503: Type.Object({ status: Type.String(), store: Type.String(), migrations: Type.String() }) },
+      },
+    }, async (_req, reply) => {
+      let reachable = true;
+      try {
+        await store.ping();
+      } catch {
+        reachable = false;
+      }
+      const migrated = reachable && (await store.migrationsApplied());
+      const body = { status: reachable && migrated ? 'ready' : 'not_ready', store: reachable ? store.dialect : 'unreachable', migrations: migrated ? 'applied' : 'pending' };
+      return reply.status(reachable && migrated ? 200 : 503).send(body);
+    });
+
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
+    });
+  };
+}

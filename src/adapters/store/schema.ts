@@ -1,0 +1,106 @@
+import type { Generated } from 'kysely';
+
+/** Column types of the `messages` table (both dialects store times as epoch ms and JSON as text). */
+export interface MessagesTable {
+  id: string;
+  status: string;
+  /** 1 = waiting to be claimed, 2 = leased to a worker, NULL = finished. Drives the partial queue indexes. */
+  queue_state: number | null;
+  priority: number;
+  due_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  attempts: number;
+  max_attempts: number;
+  to_address: string;
+  to_name: string | null;
+  to_domain: string;
+  from_address: string;
+  from_name: string | null;
+  reply_to: string | null;
+  template_id: string | null;
+  template_version: number | null;
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  variables: string;
+  headers: string;
+  tags: string;
+  idempotency_key: string | null;
+  api_key_id: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+  transport: string | null;
+  provider_message_id: string | null;
+  message_id_header: string | null;
+  last_code: number | null;
+  last_error: string | null;
+  processing_ms: number | null;
+}
+
+/** Column types of `message_events`. */
+export interface MessageEventsTable {
+  id: Generated<number>;
+  message_id: string;
+  type: string;
+  at: number;
+  detail: string | null;
+}
+
+/** Column types of `templates`. */
+export interface TemplatesTable {
+  id: string;
+  name: string;
+  category: string | null;
+  active: number;
+  current_version: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+/** Column types of `template_versions`. */
+export interface TemplateVersionsTable {
+  template_id: string;
+  version: number;
+  subject: string;
+  html: string;
+  text: string | null;
+  variables: string;
+  created_at: number;
+}
+
+/** Column types of `api_keys`. */
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  scopes: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** Column types of `schema_migrations`. */
+export interface SchemaMigrationsTable {
+  name: string;
+  applied_at: number;
+}
+
+/** The whole schema as Kysely sees it. */
+export interface Database {
+  messages: MessagesTable;
+  message_events: MessageEventsTable;
+  templates: TemplatesTable;
+  template_versions: TemplateVersionsTable;
+  api_keys: ApiKeysTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+/** One forward-only migration: a name that sorts in order and the statements to run. */
+export interface Migration {
+  name: string;
+  statements: string[];
+}

@@ -1,0 +1,321 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type {
+  ApiKeyRecord, DeliveryResult, InsertResult, MessageEvent, MessageQuery, MessageRecord, NewMessage,
+  QueueDepth, Store, TemplateRecord, TemplateVersion,
+} from '../../ports/store.js';
+import type { MessageStatus } from '../../domain/message-status.js';
+import { AppError } from '../../domain/errors.js';
+import type { Database, Migration } from './schema.js';
+import { QUEUE_LEASED, QUEUE_WAITING, eventRow, messageToRow, rowToApiKey, rowToEvent, rowToMessage, rowToTemplate, rowToTemplateVersion } from './rows.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+// Rows per multi-row INSERT: ~35 parameters a row stays under both dialects' bound-parameter limits.
+const INSERT_CHUNK = 500;
+
+/**
+ * The store over Kysely, shared by SQLite and PostgreSQL. Subclasses supply the write transaction
+ * (BEGIN IMMEDIATE on SQLite, an ordinary transaction on PostgreSQL) and the row lock used by claims.
+ */
+export abstract class SqlStore implements Store {
+  abstract readonly dialect: 'sqlite' | 'postgres';
+
+  protected constructor(protected readonly db: Kysely<Database>, private readonly migrations: Migration[]) {}
+
+  /** Run `fn` in a transaction that holds the write lock from its first statement. */
+  protected abstract writeTx<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
+  /** Whether claim subqueries add FOR UPDATE SKIP LOCKED (PostgreSQL only; SQLite has one writer). */
+  protected abstract readonly skipLocked: boolean;
+
+  async migrate(): Promise<string[]> {
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`.execute(this.db);
+    const applied: string[] = [];
+    for (const m of this.migrations) {
+      const done = await this.writeTx(async (trx) => {
+        const seen = await trx.selectFrom('schema_migrations').select('name').where('name', '=', m.name).executeTakeFirst();
+        if (seen) return false;
+        for (const stmt of m.statements) await sql.raw(stmt).execute(trx);
+        await trx.insertInto('schema_migrations').values({ name: m.name, applied_at: Date.now() }).execute();
+        return true;
+      });
+      if (done) applied.push(m.name);
+    }
+    return applied;
+  }
+
+  async migrationsApplied(): Promise<boolean> {
+    try {
+      const rows = await this.db.selectFrom('schema_migrations').select('name').execute();
+      const have = new Set(rows.map((r) => r.name));
+      return this.migrations.every((m) => have.has(m.name));
+    } catch {
+      return false;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await sql`SELECT 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async insertMessages(messages: NewMessage[]): Promise<InsertResult[]> {
+    if (messages.length === 0) return [];
+    return this.writeTx(async (trx) => {
+      const inserted = new Set<string>();
+      for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
+        const rows = messages.slice(i, i + INSERT_CHUNK).map(messageToRow);
+        // DO NOTHING on a repeated idempotency key: the first message stands, and is looked up below.
+        const ids = await trx.insertInto('messages').values(rows).onConflict((oc) => oc.doNothing()).returning('id').execute();
+        for (const r of ids) inserted.add(r.id);
+      }
+      const missing = messages.filter((m) => !inserted.has(m.id));
+      const byKey = new Map<string, string>();
+      if (missing.length > 0) {
+        const keys = [...new Set(missing.map((m) => m.idempotencyKey).filter((k): k is string => k !== null))];
+        for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
+          const found = await trx.selectFrom('messages').select(['id', 'idempotency_key']).where('idempotency_key', 'in', keys.slice(i, i + INSERT_CHUNK)).execute();
+          for (const f of found) byKey.set(f.idempotency_key!, f.id);
+        }
+      }
+      return messages.map((m) => {
+        if (inserted.has(m.id)) return { id: m.id, duplicate: false };
+        const first = m.idempotencyKey ? byKey.get(m.idempotencyKey) : undefined;
+        if (!first) throw new Error(`message ${m.id} was neither inserted nor found by idempotency key`);
+        return { id: first, duplicate: true };
+      });
+    });
+  }
+
+  async claimMessages(owner: string, now: number, limit: number, leaseMs: number): Promise<MessageRecord[]> {
+    return this.writeTx(async (trx) => {
+      let pick = trx.selectFrom('messages').select('id')
+        .where('queue_state', '=', QUEUE_WAITING).where('due_at', '<=', now)
+        .orderBy('priority').orderBy('due_at').limit(limit);
+      if (this.skipLocked) pick = pick.forUpdate().skipLocked();
+      const rows = await trx.updateTable('messages')
+        .set({ status: 'sending', queue_state: QUEUE_LEASED, lease_owner: owner, lease_until: now + leaseMs, attempts: sql`attempts + 1`, updated_at: now })
+        .where('id', 'in', pick)
+        .returningAll()
+        .execute();
+      if (rows.length === 0) return [];
+      const claimed = rows.map(rowToMessage).sort((a, b) => a.priority - b.priority || a.dueAt - b.dueAt);
+      await this.insertEvents(trx, claimed.map((m) => eventRow(m.id, 'sending', now, { attempt: m.attempts, worker: owner })));
+      return claimed;
+    });
+  }
+
+  async releaseExpiredLeases(now: number): Promise<number> {
+    return this.writeTx(async (trx) => {
+      const rows = await trx.updateTable('messages')
+        .set({ status: 'deferred', queue_state: QUEUE_WAITING, lease_owner: null, lease_until: null, due_at: now, updated_at: now })
+        .where('queue_state', '=', QUEUE_LEASED).where('lease_until', '<', now)
+        .returning('id')
+        .execute();
+      await this.insertEvents(trx, rows.map((r) => eventRow(r.id, 'lease_expired', now, { reason: 'worker lease expired; message requeued' })));
+      return rows.length;
+    });
+  }
+
+  async recordResults(owner: string, results: DeliveryResult[]): Promise<string[]> {
+    if (results.length === 0) return [];
+    return this.writeTx(async (trx) => {
+      const recorded: string[] = [];
+      for (const r of results) {
+        const waiting = r.status === 'deferred';
+        const res = await trx.updateTable('messages')
+          .set({
+            status: r.status,
+            queue_state: waiting ? QUEUE_WAITING : null,
+            due_at: waiting ? (r.dueAt ?? r.at) : sql`due_at`,
+            lease_owner: null,
+            lease_until: null,
+            updated_at: r.at,
+            sent_at: r.status === 'sent' ? r.at : null,
+            transport: r.transport ?? null,
+            provider_message_id: r.providerMessageId ?? null,
+            message_id_header: r.messageIdHeader ?? sql`message_id_header`,
+            last_code: r.code ?? null,
+            last_error: r.error ?? null,
+            processing_ms: r.processingMs ?? null,
+          })
+          // Only the worker holding the lease may record: a reclaimed message belongs to its new owner.
+          .where('id', '=', r.id).where('lease_owner', '=', owner).where('queue_state', '=', QUEUE_LEASED)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) > 0) recorded.push(r.id);
+      }
+      const kept = new Set(recorded);
+      await this.insertEvents(trx, results.filter((r) => kept.has(r.id)).map((r) => eventRow(r.id, r.status, r.at, resultDetail(r))));
+      return recorded;
+    });
+  }
+
+  async cancelMessage(id: string, now: number): Promise<MessageRecord | null> {
+    return this.writeTx(async (trx) => {
+      const res = await trx.updateTable('messages')
+        .set({ status: 'cancelled', queue_state: null, updated_at: now })
+        .where('id', '=', id).where('queue_state', '=', QUEUE_WAITING)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) > 0) await this.insertEvents(trx, [eventRow(id, 'cancelled', now, null)]);
+      const row = await trx.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? rowToMessage(row) : null;
+    });
+  }
+
+  async getMessage(id: string): Promise<MessageRecord | null> {
+    const row = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? rowToMessage(row) : null;
+  }
+
+  async getEvents(id: string): Promise<MessageEvent[]> {
+    const rows = await this.db.selectFrom('message_events').selectAll().where('message_id', '=', id).orderBy('id').execute();
+    return rows.map(rowToEvent);
+  }
+
+  async listMessages(q: MessageQuery): Promise<MessageRecord[]> {
+    let query = this.db.selectFrom('messages').selectAll();
+    if (q.status) query = query.where('status', '=', q.status);
+    if (q.recipient) query = query.where('to_address', '=', q.recipient);
+    if (q.since !== undefined) query = query.where('created_at', '>=', q.since);
+    if (q.until !== undefined) query = query.where('created_at', '<', q.until);
+    if (q.before) query = query.where('id', '<', q.before);
+    if (q.tag) query = query.where('tags', 'like', `%${JSON.stringify(q.tag)}%`);
+    const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
+    return rows.map(rowToMessage);
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = await this.db.selectFrom('messages').select('due_at').where('queue_state', '=', QUEUE_WAITING).orderBy('due_at').limit(1).executeTakeFirst();
+    return row ? Number(row.due_at) : null;
+  }
+
+  async queueDepth(): Promise<QueueDepth[]> {
+    const rows = await this.db.selectFrom('messages')
+      .select(['priority', 'status', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('queue_state', 'is not', null)
+      .groupBy(['priority', 'status'])
+      .execute();
+    return rows.map((r) => ({ priority: Number(r.priority), status: r.status as MessageStatus, count: Number(r.count) }));
+  }
+
+  async createTemplate(t: Parameters<Store['createTemplate']>[0]): Promise<TemplateRecord> {
+    return this.writeTx(async (trx) => {
+      const old = await trx.selectFrom('templates').selectAll().where('id', '=', t.id).executeTakeFirst();
+      if (old && old.deleted_at === null) throw new AppError('TEMPLATE_EXISTS', `template "${t.id}" already exists`, { field: 'id' });
+      // A deleted template's versions stay for the messages that used them; re-creating continues the numbering.
+      const version = old ? Number(old.current_version) + 1 : 1;
+      const head = { id: t.id, name: t.name, category: t.category, active: t.active ? 1 : 0, current_version: version, created_at: t.createdAt, updated_at: t.createdAt, deleted_at: null };
+      if (old) await trx.updateTable('templates').set(head).where('id', '=', t.id).execute();
+      else await trx.insertInto('templates').values(head).execute();
+      const v = { template_id: t.id, version, subject: t.subject, html: t.html, text: t.text, variables: JSON.stringify(t.variables), created_at: t.createdAt };
+      await trx.insertInto('template_versions').values(v).execute();
+      return rowToTemplate({ ...head }, v);
+    });
+  }
+
+  async updateTemplate(id: string, patch: Parameters<Store['updateTemplate']>[1], now: number): Promise<TemplateRecord | null> {
+    return this.writeTx(async (trx) => {
+      const head = await trx.selectFrom('templates').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+      if (!head) return null;
+      const cur = await trx.selectFrom('template_versions').selectAll().where('template_id', '=', id).where('version', '=', head.current_version).executeTakeFirstOrThrow();
+      const version = Number(head.current_version) + 1;
+      const v = {
+        template_id: id,
+        version,
+        subject: patch.subject ?? cur.subject,
+        html: patch.html ?? cur.html,
+        text: patch.text !== undefined ? patch.text : cur.text,
+        variables: patch.variables ? JSON.stringify(patch.variables) : cur.variables,
+        created_at: now,
+      };
+      const next = {
+        ...head,
+        name: patch.name ?? head.name,
+        category: patch.category !== undefined ? patch.category : head.category,
+        active: patch.active === undefined ? head.active : patch.active ? 1 : 0,
+        current_version: version,
+        updated_at: now,
+      };
+      await trx.insertInto('template_versions').values(v).execute();
+      await trx.updateTable('templates').set(next).where('id', '=', id).execute();
+      return rowToTemplate(next, v);
+    });
+  }
+
+  async getTemplate(id: string): Promise<TemplateRecord | null> {
+    const row = await this.db.selectFrom('templates').innerJoin('template_versions', (j) =>
+      j.onRef('template_versions.template_id', '=', 'templates.id').onRef('template_versions.version', '=', 'templates.current_version'))
+      .selectAll('templates').select(['template_versions.subject', 'template_versions.html', 'template_versions.text', 'template_versions.variables', 'template_versions.template_id', 'template_versions.version'])
+      .where('templates.id', '=', id).where('templates.deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row ? rowToTemplate(row, { ...row, created_at: row.updated_at }) : null;
+  }
+
+  async getTemplateVersion(id: string, version: number): Promise<TemplateVersion | null> {
+    const row = await this.db.selectFrom('template_versions').selectAll().where('template_id', '=', id).where('version', '=', version).executeTakeFirst();
+    return row ? rowToTemplateVersion(row) : null;
+  }
+
+  async listTemplates(): Promise<TemplateRecord[]> {
+    const rows = await this.db.selectFrom('templates').innerJoin('template_versions', (j) =>
+      j.onRef('template_versions.template_id', '=', 'templates.id').onRef('template_versions.version', '=', 'templates.current_version'))
+      .selectAll('templates').select(['template_versions.subject', 'template_versions.html', 'template_versions.text', 'template_versions.variables', 'template_versions.template_id', 'template_versions.version'])
+      .where('templates.deleted_at', 'is', null).orderBy('templates.id')
+      .execute();
+    return rows.map((row) => rowToTemplate(row, { ...row, created_at: row.updated_at }));
+  }
+
+  async deleteTemplate(id: string, now: number): Promise<boolean> {
+    const res = await this.db.updateTable('templates').set({ deleted_at: now, updated_at: now }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async createApiKey(k: ApiKeyRecord): Promise<void> {
+    await this.db.insertInto('api_keys').values({
+      id: k.id, name: k.name, prefix: k.prefix, hash: k.hash, scopes: JSON.stringify(k.scopes),
+      created_at: k.createdAt, last_used_at: k.lastUsedAt, revoked_at: k.revokedAt,
+    }).execute();
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row ? rowToApiKey(row) : null;
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    const rows = await this.db.selectFrom('api_keys').selectAll().orderBy('created_at').execute();
+    return rows.map(rowToApiKey);
+  }
+
+  async revokeApiKey(id: string, now: number): Promise<boolean> {
+    const res = await this.db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async touchApiKey(id: string, now: number): Promise<void> {
+    await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
+  }
+
+  async countApiKeys(): Promise<number> {
+    const row = await this.db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n')).where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private async insertEvents(trx: Db, rows: ReturnType<typeof eventRow>[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await trx.insertInto('message_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    }
+  }
+}
+
+function resultDetail(r: DeliveryResult): Record<string, unknown> | null {
+  const d: Record<string, unknown> = { ...(r.detail ?? {}) };
+  if (r.code !== undefined) d.code = r.code;
+  if (r.error !== undefined) d.response = r.error;
+  if (r.transport) d.transport = r.transport;
+  if (r.providerMessageId) d.provider_message_id = r.providerMessageId;
+  if (r.dueAt !== undefined && r.status === 'deferred') d.retry_at = new Date(r.dueAt).toISOString();
+  return Object.keys(d).length ? d : null;
+}

@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import type { Transport } from '../../ports/transport.js';
+import { CaptureTransport } from './capture/capture-transport.js';
+
+/** What a transport factory may read. */
+export interface TransportContext {
+  dataDir: string;
+  smtpUrl?: string;
+}
+
+/** A transport factory, registered by name. Open set: a new transport adds one line here. */
+export type TransportFactory = (ctx: TransportContext) => Transport;
+
+const factories = new Map<string, TransportFactory>([
+  ['capture', (ctx) => new CaptureTransport(join(ctx.dataDir, 'outbox'))],
+]);
+
+/** Names of the registered transports. */
+export function transportNames(): string[] {
+  return [...factories.keys()];
+}
+
+/** Build the named transport, or throw naming the ones that exist. */
+export function createTransport(name: string, ctx: TransportContext): Transport {
+  const f = factories.get(name);
+  if (!f) throw new Error(`unknown transport "${name}" (known: ${transportNames().join(', ')})`);
+  return f(ctx);
+}

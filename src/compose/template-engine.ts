@@ -1,0 +1,106 @@
+import { Liquid, type Template } from 'liquidjs';
+import { AppError } from '../domain/errors.js';
+import { htmlToText } from './html-to-text.js';
+
+/** Liquid sources of one template version (or of a message's inline content). */
+export interface TemplateSource {
+  subject: string;
+  html: string;
+  text: string | null;
+}
+
+/** Parsed Liquid for the three parts; rendering never parses again. */
+export interface CompiledTemplate {
+  subject: Template[];
+  html: Template[];
+  /** null: the text part is derived from the rendered HTML. */
+  text: Template[] | null;
+}
+
+/** The output of one render. */
+export interface RenderedContent {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/**
+ * Liquid compilation and rendering. HTML output is HTML-escaped by default (`| raw` opts out);
+ * subject and text are not escaped. Compiled templates are cached by key (template id + version),
+ * bounded in size, least recently used evicted first.
+ */
+export class TemplateEngine {
+  private readonly htmlLiquid = new Liquid({ outputEscape: 'escape', strictFilters: true, cache: false });
+  private readonly plainLiquid = new Liquid({ strictFilters: true, cache: false });
+  private readonly cache = new Map<string, CompiledTemplate>();
+  /** Cache hits and misses, for the metrics endpoint. */
+  readonly stats = { hits: 0, misses: 0 };
+
+  constructor(private readonly maxEntries = 1000) {}
+
+  /** Parse all parts, or throw TEMPLATE_SYNTAX naming the field, line and column. */
+  compile(src: TemplateSource, fieldPrefix = ''): CompiledTemplate {
+    return {
+      subject: this.parse(this.plainLiquid, src.subject, `${fieldPrefix}subject`),
+      html: this.parse(this.htmlLiquid, src.html, `${fieldPrefix}html`),
+      text: src.text === null || src.text === '' ? null : this.parse(this.plainLiquid, src.text, `${fieldPrefix}text`),
+    };
+  }
+
+  /** The cached compiled template for `key`, or undefined (a miss is counted by `compiled`). */
+  peek(key: string): CompiledTemplate | undefined {
+    const hit = this.cache.get(key);
+    if (hit) this.touch(key, hit);
+    return hit;
+  }
+
+  /** The compiled template for `key`, compiling `load()` once on a miss. */
+  compiled(key: string, load: () => TemplateSource): CompiledTemplate {
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.touch(key, hit);
+      return hit;
+    }
+    this.stats.misses++;
+    const c = this.compile(load());
+    this.cache.set(key, c);
+    if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+    return c;
+  }
+
+  /** Render a compiled template with variables; throws TEMPLATE_RENDER_FAILED on a runtime error. */
+  render(c: CompiledTemplate, variables: Record<string, unknown>): RenderedContent {
+    try {
+      const html = this.htmlLiquid.renderSync(c.html, variables) as string;
+      return {
+        subject: (this.plainLiquid.renderSync(c.subject, variables) as string).trim(),
+        html,
+        text: c.text ? (this.plainLiquid.renderSync(c.text, variables) as string) : htmlToText(html),
+      };
+    } catch (err) {
+      throw new AppError('TEMPLATE_RENDER_FAILED', `template could not be rendered: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private touch(key: string, hit: CompiledTemplate): void {
+    this.stats.hits++;
+    // Re-insert to mark as most recently used.
+    this.cache.delete(key);
+    this.cache.set(key, hit);
+  }
+
+  private parse(engine: Liquid, source: string, field: string): Template[] {
+    try {
+      return engine.parse(source);
+    } catch (err) {
+      const e = err as Error & { token?: { getPosition?: () => [number, number] } };
+      const pos = e.token?.getPosition?.();
+      const where = pos ? ` at line ${pos[0]}, column ${pos[1]}` : '';
+      const reason = e.message.replace(/, line:\d+, col:\d+$/, '');
+      throw new AppError('TEMPLATE_SYNTAX', `${field}: Liquid syntax error${where}: ${reason}`, {
+        field,
+        details: pos ? { line: pos[0], column: pos[1] } : undefined,
+      });
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { AppError } from '../domain/errors.js';
+import { parseMailbox, type Mailbox } from '../domain/address.js';
+
+/** Postflow's validated configuration. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  adminKey?: string;
+  smtpUrl?: string;
+  secret?: string;
+  googleApiUrl?: string;
+  googleTokenUrl?: string;
+  /** Concurrent delivery loops per worker process. */
+  workers: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  from: Mailbox;
+  batchSize: number;
+  leaseMs: number;
+  idleMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  /** Requests per second per API key (burst: twice that). */
+  keyRateLimit: number;
+  dbPoolSize: number;
+}
+
+interface Field {
+  env: string;
+  key: keyof Config;
+  parse: (raw: string) => unknown;
+  def?: unknown;
+}
+
+const int = (min: number, max: number) => (raw: string): number => {
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw.trim()) || n < min || n > max) throw new Error(`must be a whole number from ${min} to ${max}`);
+  return n;
+};
+const str = (raw: string): string => {
+  if (raw.trim() === '') throw new Error('must not be empty');
+  return raw.trim();
+};
+const url = (schemes: string[]) => (raw: string): string => {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error('must be a URL');
+  }
+  if (!schemes.includes(u.protocol.replace(/:$/, ''))) throw new Error(`must be a ${schemes.join(' or ')} URL`);
+  return raw;
+};
+const oneOf = (values: string[]) => (raw: string): string => {
+  if (!values.includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+  return raw;
+};
+
+const FIELDS: Field[] = [
+  { env: 'POSTFLOW_PORT', key: 'port', parse: int(0, 65535), def: 8787 },
+  { env: 'POSTFLOW_HOST', key: 'host', parse: str, def: '127.0.0.1' },
+  { env: 'POSTFLOW_DATA_DIR', key: 'dataDir', parse: str, def: './data' },
+  { env: 'POSTFLOW_DATABASE_URL', key: 'databaseUrl', parse: (r) => (/^postgres(ql)?:\/\//.test(r) ? url(['postgres', 'postgresql'])(r) : /^sqlite:/.test(r) ? r : (() => { throw new Error('must be postgres://… or sqlite:PATH'); })()) },
+  { env: 'POSTFLOW_REDIS_URL', key: 'redisUrl', parse: url(['redis', 'rediss']) },
+  { env: 'POSTFLOW_ADMIN_KEY', key: 'adminKey', parse: (r) => { if (!/^pf_[A-Za-z0-9_-]{16,}$/.test(r)) throw new Error('must look like pf_ followed by at least 16 letters, digits, - or _'); return r; } },
+  { env: 'POSTFLOW_SMTP_URL', key: 'smtpUrl', parse: url(['smtp', 'smtps']) },
+  { env: 'POSTFLOW_SECRET', key: 'secret', parse: (r) => { if (r.length < 32) throw new Error('must be at least 32 characters'); return r; } },
+  { env: 'POSTFLOW_GOOGLE_API_URL', key: 'googleApiUrl', parse: url(['http', 'https']) },
+  { env: 'POSTFLOW_GOOGLE_TOKEN_URL', key: 'googleTokenUrl', parse: url(['http', 'https']) },
+  { env: 'POSTFLOW_WORKERS', key: 'workers', parse: int(0, 256), def: 4 },
+  { env: 'POSTFLOW_LOG_LEVEL', key: 'logLevel', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), def: 'info' },
+  { env: 'POSTFLOW_FROM', key: 'from', parse: (r) => { const m = parseMailbox(r); if (typeof m === 'string') throw new Error(m); return m; }, def: 'Postflow <postflow@postflow.local>' },
+  { env: 'POSTFLOW_BATCH_SIZE', key: 'batchSize', parse: int(1, 5000), def: 100 },
+  { env: 'POSTFLOW_LEASE_MS', key: 'leaseMs', parse: int(1000, 3_600_000), def: 60_000 },
+  { env: 'POSTFLOW_IDLE_MS', key: 'idleMs', parse: int(10, 60_000), def: 500 },
+  { env: 'POSTFLOW_MAX_RETRIES', key: 'maxRetries', parse: int(0, 50), def: 3 },
+  { env: 'POSTFLOW_RETRY_BASE_MS', key: 'retryBaseMs', parse: int(100, 86_400_000), def: 120_000 },
+  { env: 'POSTFLOW_KEY_RATE_LIMIT', key: 'keyRateLimit', parse: int(1, 1_000_000), def: 200 },
+  { env: 'POSTFLOW_DB_POOL_SIZE', key: 'dbPoolSize', parse: int(1, 200), def: 10 },
+];
+
+/** The environment variables Postflow reads, for docs and `postflow config`. */
+export const CONFIG_VARIABLES = FIELDS.map((f) => f.env);
+
+/**
+ * Build the configuration from a JSON file (POSTFLOW_CONFIG, or `postflow.config.json` when present) and the
+ * environment, the environment winning. Every value is validated; all problems are reported together.
+ */
+export function loadConfig(env: Record<string, string | undefined>, cwd = '.'): Config {
+  const file = env.POSTFLOW_CONFIG ?? (existsSync(`${cwd}/postflow.config.json`) ? `${cwd}/postflow.config.json` : undefined);
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new AppError('CONFIG_INVALID', `POSTFLOW_CONFIG: cannot read ${file}: ${(err as Error).message}`, { field: 'POSTFLOW_CONFIG' });
+    }
+    const known = new Set(FIELDS.map((f) => f.env));
+    const unknown = Object.keys(fromFile).filter((k) => !known.has(k));
+    if (unknown.length) throw new AppError('CONFIG_INVALID', `${file}: unknown setting ${unknown.join(', ')} (settings use the POSTFLOW_* names)`, { field: unknown[0] });
+  }
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const f of FIELDS) {
+    const raw = env[f.env] ?? (fromFile[f.env] === undefined ? undefined : String(fromFile[f.env]));
+    const value = raw === undefined || raw === '' ? (f.def === undefined ? undefined : String(f.def)) : raw;
+    if (value === undefined) continue;
+    try {
+      out[f.key] = f.parse(value);
+    } catch (err) {
+      problems.push(`${f.env}: ${(err as Error).message} (got "${f.env === 'POSTFLOW_ADMIN_KEY' || f.env === 'POSTFLOW_SECRET' ? '…' : value}")`);
+    }
+  }
+  if (problems.length) throw new AppError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, { field: problems[0]!.split(':')[0] });
+  return out as unknown as Config;
+}

@@ -1,0 +1,51 @@
+/**
+ * The error catalogue: every error Postflow reports to a client carries one of these stable codes.
+ * HTTP status mapping lives in adapters/http; `docs/errors.md` documents each code (a test checks it).
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 'A field of the request is missing, malformed or not allowed.',
+  HEADER_INJECTION: 'A header value (subject, name, custom header) contains CR or LF.',
+  TEMPLATE_NOT_FOUND: 'The named template does not exist or has been deleted.',
+  TEMPLATE_INACTIVE: 'The named template exists but is not active.',
+  TEMPLATE_SYNTAX: 'A template (or inline content) is not valid Liquid; the message names line and column.',
+  TEMPLATE_RENDER_FAILED: 'A template could not be rendered with the given variables.',
+  TEMPLATE_EXISTS: 'A template with this id already exists.',
+  MESSAGE_NOT_FOUND: 'No message has this id.',
+  MESSAGE_NOT_CANCELLABLE: 'The message has already been handed to a transport or has finished.',
+  BATCH_TOO_LARGE: 'A batch holds more items than allowed (10,000).',
+  API_KEY_NOT_FOUND: 'No API key has this id.',
+  UNAUTHORIZED: 'No API key, or an unknown or revoked one, was presented.',
+  FORBIDDEN: 'The API key lacks the scope this route needs.',
+  RATE_LIMITED: 'The API key sent more requests than its rate limit allows; retry after the given time.',
+  NOT_FOUND: 'No route matches this method and path.',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than the route accepts.',
+  UNSUPPORTED_MEDIA_TYPE: 'The request body is not JSON.',
+  STORE_UNAVAILABLE: 'The store could not be reached; nothing was written. Retry.',
+  CONFIG_INVALID: 'A configuration value is invalid; the message names the variable.',
+  INTERNAL: 'An unexpected error; details are in the server log, never in the response.',
+} as const;
+
+/** A stable error code from the catalogue. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error meant for a client: a stable code, a human message, and the offending field when there is one. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly field?: string;
+  readonly retryable: boolean;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, opts: { field?: string; retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.field = opts.field;
+    this.retryable = opts.retryable ?? false;
+    this.details = opts.details;
+  }
+}
+
+/** Shorthand for a VALIDATION_FAILED error on one field. */
+export function invalid(field: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `${field}: ${message}`, { field });
+}

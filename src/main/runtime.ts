@@ -1,0 +1,101 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import type { Config } from '../config/config.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { Store } from '../ports/store.js';
+import type { Transport } from '../ports/transport.js';
+import { DEFAULT_RETRY_POLICY } from '../domain/retry-policy.js';
+import { TemplateEngine } from '../compose/template-engine.js';
+import { AcceptMessages } from '../services/accept-message.js';
+import { ApiKeys } from '../services/api-keys.js';
+import { ManageTemplates } from '../services/manage-templates.js';
+import { QueryMessages } from '../services/query-messages.js';
+import { TemplateCatalog } from '../services/template-catalog.js';
+import { DeliveryWorker } from '../engine/delivery-worker.js';
+import { openStore } from '../adapters/store/open-store.js';
+import { createTransport } from '../adapters/transports/registry.js';
+import { CaptureTransport } from '../adapters/transports/capture/capture-transport.js';
+import { PrometheusMetrics } from '../adapters/metrics/prometheus.js';
+import { buildApp } from '../adapters/http/build-app.js';
+
+/** Everything one Postflow process is made of. */
+export interface Runtime {
+  config: Config;
+  log: pino.Logger;
+  clock: Clock;
+  store: Store;
+  engine: TemplateEngine;
+  catalog: TemplateCatalog;
+  accept: AcceptMessages;
+  apiKeys: ApiKeys;
+  templates: ManageTemplates;
+  messages: QueryMessages;
+  metrics: PrometheusMetrics;
+  transport: Transport;
+  worker: DeliveryWorker;
+  secret: string;
+}
+
+/** The package version, for logs and the OpenAPI document. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** POSTFLOW_SECRET, or the one generated into the data dir at first start (mode 0600). */
+function loadSecret(config: Config): string {
+  if (config.secret) return config.secret;
+  const file = join(config.dataDir, 'secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const s = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${s}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return s;
+}
+
+/** Build the adapters and services from configuration; opens the store and runs its migrations. */
+export async function createRuntime(config: Config, clock: Clock = systemClock): Promise<Runtime> {
+  const log = pino({
+    level: config.logLevel,
+    base: { pid: process.pid, service: 'postflow' },
+    redact: { paths: ['req.headers.authorization', '*.password', '*.secret', '*.private_key'], censor: '[redacted]' },
+  });
+  const store = openStore(config.databaseUrl, config.dataDir, config.dbPoolSize);
+  const applied = await store.migrate();
+  if (applied.length) log.info({ migrations: applied, store: store.dialect }, 'migrations applied');
+  const engine = new TemplateEngine();
+  const catalog = new TemplateCatalog(store, engine, clock);
+  const transport = createTransport(config.smtpUrl ? 'smtp' : 'capture', { dataDir: config.dataDir, smtpUrl: config.smtpUrl });
+  const metrics = new PrometheusMetrics(store, [{ name: 'template', stats: engine.stats }]);
+  const worker = new DeliveryWorker(
+    { store, transport, catalog, engine, clock, log: log as unknown as Logger, metrics },
+    {
+      loops: config.workers,
+      batchSize: config.batchSize,
+      leaseMs: config.leaseMs,
+      idleMs: config.idleMs,
+      retry: { ...DEFAULT_RETRY_POLICY, maxRetries: config.maxRetries, baseDelayMs: config.retryBaseMs },
+    },
+  );
+  const accept = new AcceptMessages(store, catalog, engine, clock, { defaultFrom: config.from, maxAttempts: config.maxRetries + 1 }, () => worker.wake());
+  return {
+    config, log, clock, store, engine, catalog, accept, transport, worker, metrics,
+    apiKeys: new ApiKeys(store, clock),
+    templates: new ManageTemplates(store, engine, catalog, clock),
+    messages: new QueryMessages(store, clock),
+    secret: loadSecret(config),
+  };
+}
+
+/** Build the HTTP app of a runtime. */
+export function createHttp(rt: Runtime) {
+  return buildApp({
+    store: rt.store, clock: rt.clock, accept: rt.accept, messages: rt.messages, templates: rt.templates, apiKeys: rt.apiKeys,
+    metrics: rt.metrics, capture: rt.transport instanceof CaptureTransport ? rt.transport : undefined,
+    keyRateLimit: rt.config.keyRateLimit, logger: rt.log, version: packageVersion(),
+  });
+}

@@ -1,0 +1,56 @@
+import { loadConfig } from '../config/config.js';
+import { AppError } from '../domain/errors.js';
+import { createHttp, createRuntime, type Runtime } from './runtime.js';
+
+/** Which parts a process runs. */
+export interface ServeRoles {
+  api: boolean;
+  worker: boolean;
+}
+
+/** Print a configuration error plainly and exit 78 (EX_CONFIG). */
+export function exitOnConfigError(err: unknown): never {
+  if (err instanceof AppError && err.code === 'CONFIG_INVALID') {
+    process.stderr.write(`postflow: ${err.message}\n`);
+    process.exit(78);
+  }
+  throw err;
+}
+
+/** Run Postflow in this process: API and/or workers, until SIGINT/SIGTERM. */
+export async function serve(roles: ServeRoles): Promise<Runtime> {
+  let rt: Runtime;
+  try {
+    rt = await createRuntime(loadConfig(process.env));
+  } catch (err) {
+    exitOnConfigError(err);
+  }
+  const { config, log } = rt;
+  const generated = await rt.apiKeys.ensureAdmin(config.adminKey);
+  if (generated) {
+    process.stdout.write(`\n  Postflow created an admin API key. It is shown this once; keep it:\n\n    ${generated}\n\n`);
+  }
+  const app = roles.api ? await createHttp(rt) : null;
+  if (app) {
+    const address = await app.listen({ port: config.port, host: config.host });
+    log.info({ address, store: rt.store.dialect, transport: rt.transport.name }, `Postflow API and dashboard on ${address}`);
+  }
+  if (roles.worker) {
+    rt.worker.start();
+    log.info({ loops: config.workers, transport: rt.transport.name }, 'delivery workers started');
+  }
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await app?.close();
+    await rt.worker.stop();
+    await rt.transport.close();
+    await rt.store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return rt;
+}

@@ -1,0 +1,12 @@
+/** What the delivery engine reports; the Prometheus adapter turns it into series. */
+export interface DeliveryMetrics {
+  /** One message finished an attempt with `result` (sent, deferred, failed…) on `transport`. */
+  sendResult(transport: string, result: string): void;
+  /** Accept-to-final time of a message, in seconds. */
+  processingDuration(seconds: number): void;
+  /** Messages currently handed to a transport and not yet answered. */
+  inFlight(delta: number): void;
+}
+
+/** Metrics that go nowhere. */
+export const noMetrics: DeliveryMetrics = { sendResult: () => undefined, processingDuration: () => undefined, inFlight: () => undefined };

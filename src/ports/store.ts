@@ -1,0 +1,175 @@
+import type { MessageStatus, EventType } from '../domain/message-status.js';
+
+/** A message as accepted: everything needed to compose and deliver it later. */
+export interface NewMessage {
+  id: string;
+  toAddress: string;
+  toName: string | null;
+  toDomain: string;
+  fromAddress: string;
+  fromName: string | null;
+  replyTo: string | null;
+  templateId: string | null;
+  templateVersion: number | null;
+  /** Inline content (Liquid), when no template is named. */
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  variables: Record<string, unknown>;
+  headers: Record<string, string>;
+  tags: string[];
+  priority: number;
+  dueAt: number;
+  idempotencyKey: string | null;
+  apiKeyId: string | null;
+  maxAttempts: number;
+  createdAt: number;
+}
+
+/** A stored message with its delivery state. */
+export interface MessageRecord extends NewMessage {
+  status: MessageStatus;
+  attempts: number;
+  leaseUntil: number | null;
+  sentAt: number | null;
+  updatedAt: number;
+  transport: string | null;
+  providerMessageId: string | null;
+  messageIdHeader: string | null;
+  lastCode: number | null;
+  lastError: string | null;
+  processingMs: number | null;
+}
+
+/** One entry of a message's history. */
+export interface MessageEvent {
+  messageId: string;
+  type: EventType;
+  at: number;
+  detail: Record<string, unknown> | null;
+}
+
+/** The outcome of inserting messages: the id kept for each input, and whether it already existed (idempotency). */
+export interface InsertResult {
+  id: string;
+  duplicate: boolean;
+}
+
+/** What a worker records for one claimed message. */
+export interface DeliveryResult {
+  id: string;
+  status: Extract<MessageStatus, 'sent' | 'deferred' | 'failed' | 'bounced' | 'suppressed'>;
+  at: number;
+  /** For deferred: when to try again. */
+  dueAt?: number;
+  transport?: string;
+  providerMessageId?: string;
+  messageIdHeader?: string;
+  code?: number;
+  error?: string;
+  processingMs?: number;
+  detail?: Record<string, unknown>;
+}
+
+/** Filters for the delivery log. */
+export interface MessageQuery {
+  status?: MessageStatus;
+  recipient?: string;
+  since?: number;
+  until?: number;
+  tag?: string;
+  /** Opaque cursor: the id after which to continue (ids sort by creation time, newest first). */
+  before?: string;
+  limit: number;
+}
+
+/** A template's identity and current version. */
+export interface TemplateRecord {
+  id: string;
+  name: string;
+  category: string | null;
+  active: boolean;
+  version: number;
+  subject: string;
+  html: string;
+  text: string | null;
+  variables: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The content of one template version. */
+export interface TemplateVersion {
+  templateId: string;
+  version: number;
+  subject: string;
+  html: string;
+  text: string | null;
+  variables: string[];
+  createdAt: number;
+}
+
+/** An API key as stored: only the hash of the secret is kept. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  scopes: string[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** Queue depth by priority rank and status. */
+export interface QueueDepth {
+  priority: number;
+  status: MessageStatus;
+  count: number;
+}
+
+/** The store port: every durable fact of Postflow goes through it. SQLite and PostgreSQL implement it alike. */
+export interface Store {
+  /** "sqlite" or "postgres". */
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Apply pending forward-only migrations; returns the names applied. */
+  migrate(): Promise<string[]>;
+  /** True when every known migration has been applied. */
+  migrationsApplied(): Promise<boolean>;
+  /** Cheap round trip to check the store answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Insert messages in one transaction; an existing idempotency key returns the first message's id instead. */
+  insertMessages(messages: NewMessage[]): Promise<InsertResult[]>;
+  /** Lease up to `limit` due messages (priority, then due time) to `owner` until `now + leaseMs`; marks them sending. */
+  claimMessages(owner: string, now: number, limit: number, leaseMs: number): Promise<MessageRecord[]>;
+  /** Put messages whose lease expired before `now` back in the queue (status deferred, due now). Returns how many. */
+  releaseExpiredLeases(now: number): Promise<number>;
+  /** Record results of a batch in one transaction; only rows still leased to `owner` change. Returns ids recorded. */
+  recordResults(owner: string, results: DeliveryResult[]): Promise<string[]>;
+  /** Cancel a waiting message; returns the record after the attempt (null when unknown). */
+  cancelMessage(id: string, now: number): Promise<MessageRecord | null>;
+  getMessage(id: string): Promise<MessageRecord | null>;
+  getEvents(id: string): Promise<MessageEvent[]>;
+  listMessages(q: MessageQuery): Promise<MessageRecord[]>;
+  /** Due time of the earliest waiting message, or null when none waits. */
+  nextDueAt(): Promise<number | null>;
+  queueDepth(): Promise<QueueDepth[]>;
+
+  createTemplate(t: Omit<TemplateVersion, 'templateId' | 'version'> & { id: string; name: string; category: string | null; active: boolean }): Promise<TemplateRecord>;
+  /** Write a new version (content and/or metadata); returns the template after the update, null when unknown. */
+  updateTemplate(id: string, patch: Partial<Pick<TemplateRecord, 'name' | 'category' | 'active' | 'subject' | 'html' | 'text' | 'variables'>>, now: number): Promise<TemplateRecord | null>;
+  getTemplate(id: string): Promise<TemplateRecord | null>;
+  getTemplateVersion(id: string, version: number): Promise<TemplateVersion | null>;
+  listTemplates(): Promise<TemplateRecord[]>;
+  /** Soft-delete: the template disappears but its versions stay for messages that used them. */
+  deleteTemplate(id: string, now: number): Promise<boolean>;
+
+  createApiKey(k: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  revokeApiKey(id: string, now: number): Promise<boolean>;
+  touchApiKey(id: string, now: number): Promise<void>;
+  countApiKeys(): Promise<number>;
+}

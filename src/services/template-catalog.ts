@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../ports/clock.js';
+import type { MessageRecord, Store } from '../ports/store.js';
+import { AppError } from '../domain/errors.js';
+import type { CompiledTemplate, TemplateEngine } from '../compose/template-engine.js';
+
+/** What the accept path needs to know of a template. */
+export interface TemplateHead {
+  id: string;
+  version: number;
+  active: boolean;
+}
+
+/**
+ * Cached template lookups. Heads (current version, active) are cached for `ttlMs` so a busy accept path
+ * does not read the store per message; other processes see an update within that time, this one at once.
+ * Compiled versions are immutable and cached by id@version (inline content by its hash).
+ */
+export class TemplateCatalog {
+  private readonly heads = new Map<string, { head: TemplateHead | null; until: number }>();
+
+  constructor(private readonly store: Store, private readonly engine: TemplateEngine, private readonly clock: Clock, private readonly ttlMs = 2000) {}
+
+  /** The current head of a template, or null when it does not exist (or was deleted). */
+  async current(id: string): Promise<TemplateHead | null> {
+    const now = this.clock.now();
+    const hit = this.heads.get(id);
+    if (hit && hit.until > now) return hit.head;
+    const t = await this.store.getTemplate(id);
+    const head = t ? { id: t.id, version: t.version, active: t.active } : null;
+    this.heads.set(id, { head, until: now + this.ttlMs });
+    if (this.heads.size > 10_000) this.heads.delete(this.heads.keys().next().value as string);
+    return head;
+  }
+
+  /** Forget a cached head after this process changed the template. */
+  invalidate(id: string): void {
+    this.heads.delete(id);
+  }
+
+  /** The compiled content a stored message renders with: its recorded template version, or its inline Liquid. */
+  async compiledFor(m: MessageRecord): Promise<CompiledTemplate> {
+    if (m.templateId !== null && m.templateVersion !== null) {
+      const key = `${m.templateId}@${m.templateVersion}`;
+      const cached = this.engine.peek(key);
+      if (cached) return cached;
+      const v = await this.store.getTemplateVersion(m.templateId, m.templateVersion);
+      if (!v) throw new AppError('TEMPLATE_NOT_FOUND', `template ${key} is missing from the store`);
+      return this.engine.compiled(key, () => v);
+    }
+    const src = { subject: m.subject ?? '', html: m.html ?? '', text: m.text };
+    const key = `inline:${createHash('sha1').update(src.subject).update('\0').update(src.html).update('\0').update(src.text ?? '').digest('base64')}`;
+    return this.engine.compiled(key, () => src);
+  }
+}
