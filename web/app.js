@@ -12,7 +12,7 @@ const state = {
   selectedId: null,
   shownUpdatedAt: null, // updated_at of the message in the detail pane, to know when to reload it
   listBusy: false,
-  blobUrls: [],
+  listAgain: false, // a reload was asked for while one was running (e.g. the filter changed)
 };
 
 /** Build an element: el('td', { className: 'x', title: 'y' }, 'text', otherNode). */
@@ -75,8 +75,10 @@ const badge = (status) => el('span', { className: `badge s-${status}` }, status)
 // ---- list ----------------------------------------------------------------
 
 async function loadList() {
-  if (!state.key || state.authFailed || state.listBusy) return;
+  if (!state.key || state.authFailed) return;
+  if (state.listBusy) { state.listAgain = true; return; }
   state.listBusy = true;
+  state.listAgain = false;
   try {
     const status = $('status-filter').value;
     const q = new URLSearchParams({ limit: '50' });
@@ -91,6 +93,7 @@ async function loadList() {
     if (!(err instanceof ApiError && (err.status === 401 || err.status === 403))) showBanner(`Could not load messages: ${err.message}`);
   } finally {
     state.listBusy = false;
+    if (state.listAgain) loadList();
   }
 }
 
@@ -167,7 +170,8 @@ async function loadOutbox(id, box) {
     const headers = el('table', { className: 'headers' }, el('tbody', {},
       ...c.headers.map((h) => el('tr', {}, el('th', {}, h.name), el('td', {}, h.value)))));
     // sandbox="" with no allow-* tokens: no scripts, no forms, an opaque origin, no top navigation.
-    const frame = el('iframe', { className: 'preview', title: 'Captured HTML', sandbox: '', referrerPolicy: 'no-referrer' });
+    const frame = el('iframe', { className: 'preview', title: 'Captured HTML', referrerPolicy: 'no-referrer' });
+    frame.setAttribute('sandbox', '');
     frame.srcdoc = c.html;
     box.replaceChildren(
       el('div', { className: 'outbox-head' }, el('h3', {}, 'Captured message'),
@@ -208,8 +212,13 @@ function saveKey(key) {
   if (state.key) localStorage.setItem(KEY_STORAGE, state.key);
   else localStorage.removeItem(KEY_STORAGE);
   $('api-key').value = state.key;
+  if (!state.key) {
+    state.selectedId = null;
+    $('messages').replaceChildren();
+    $('list-meta').textContent = '';
+    $('detail').replaceChildren(el('p', { className: 'empty' }, 'Select a message to see its details.'));
+  }
   showBanner(state.key ? '' : 'Enter an API key to see messages.', 'info');
-  renderHint();
   loadList();
 }
 
@@ -217,7 +226,7 @@ function renderHint() {
   const body = JSON.stringify({ to: 'someone@example.com', subject: 'Hello from Postflow', html: '<p>It works.</p>' });
   $('curl-hint').textContent = [
     `curl -X POST ${location.origin}/api/v1/emails/send \\`,
-    `  -H "Authorization: Bearer ${state.key ? '$POSTFLOW_KEY' : 'pf_…'}" \\`,
+    '  -H "Authorization: Bearer $POSTFLOW_KEY" \\',
     '  -H "Content-Type: application/json" \\',
     `  -d '${body}'`,
   ].join('\n');

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock } from '../../ports/clock.js';
@@ -43,11 +43,13 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: typeof deps.logger === 'object' ? (deps.logger as never) : undefined,
     logger: typeof deps.logger === 'boolean' ? deps.logger : undefined,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 10 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // The API speaks JSON only: a text/plain body is refused with UNSUPPORTED_MEDIA_TYPE, not half-parsed.
+  app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
   installAuth(app, deps.apiKeys, deps.clock, deps.keyRateLimit);
 
