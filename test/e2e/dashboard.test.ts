@@ -61,7 +61,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('dashboard (headless Chromium)', () 
 
   it('refuses a wrong key with a clear message, then lists both messages as sent', async () => {
     await page.goto(base);
-    await expect(page.locator('#banner')).toContainText('Enter an API key');
+    await page.locator('#banner').filter({ hasText: 'Enter an API key' }).waitFor();
 
     await page.fill('#api-key', 'pf_wrong_key_0123456789abcdef');
     await page.click('#key-form button[type="submit"]');
@@ -122,7 +122,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('dashboard (headless Chromium)', () 
     expect(await popup.locator('body').textContent()).toContain('Subject: Script inside');
     await popup.close();
 
-    await page.screenshot({ path: '/tmp/dashboard.png', fullPage: true });
+    await page.screenshot({ path: '/tmp/dashboard.png', fullPage: true }); await page.screenshot({ path: '/tmp/dashboard-vp.png' }); await page.locator('#detail iframe.preview').screenshot({ path: '/tmp/iframe.png' });
   });
 
   it('shows a text-only message without an HTML preview', async () => {
