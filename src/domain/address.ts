@@ -8,6 +8,8 @@ export interface Mailbox {
 // Pragmatic RFC 5321 shape: dot-atom local part (or a quoted string), a domain of LDH labels with a dot.
 const LOCAL = /^(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*|"(?:[^"\\\r\n]|\\.)+")$/;
 const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+// Internationalised domain labels (IDN, U-label form): letters and digits of any script, no edge hyphen.
+const LABEL_UTF8 = /^(?!-)[\p{L}\p{M}\p{N}-]{1,63}(?<!-)$/u;
 // Internationalised local parts (SMTPUTF8) are allowed: any non-ASCII letters beside the atom characters.
 const LOCAL_UTF8 = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~.-]+$/u;
 
@@ -23,11 +25,10 @@ export function addressProblem(address: string): string | null {
   if (!LOCAL.test(local) && !(LOCAL_UTF8.test(local) && !local.startsWith('.') && !local.endsWith('.') && !local.includes('..'))) {
     return 'has an invalid local part';
   }
-  const ascii = domain.normalize('NFC');
-  const labels = ascii.split('.');
+  const labels = domain.normalize('NFC').split('.');
   if (labels.length < 2) return 'has a domain without a dot';
   for (const l of labels) {
-    if (!LABEL.test(l) && !/^[\p{L}\p{N}-]{1,63}$/u.test(l)) return `has an invalid domain label "${l}"`;
+    if (!LABEL.test(l) && !LABEL_UTF8.test(l)) return `has an invalid domain label "${l}"`;
   }
   if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return 'has a numeric top-level domain';
   return null;

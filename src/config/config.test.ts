@@ -1,0 +1,37 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from './config.js';
+
+const empty = mkdtempSync(join(tmpdir(), 'pf-cfg-'));
+
+describe('loadConfig', () => {
+  it('gives the documented defaults', () => {
+    const c = loadConfig({}, empty);
+    expect(c).toMatchObject({ port: 8787, host: '127.0.0.1', dataDir: './data', workers: 4, logLevel: 'info', maxRetries: 3 });
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it('names every bad variable', () => {
+    let err: Error | undefined;
+    try {
+      loadConfig({ POSTFLOW_PORT: 'eighty', POSTFLOW_SMTP_URL: 'http://x', POSTFLOW_ADMIN_KEY: 'short', POSTFLOW_FROM: 'nobody' }, empty);
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err?.message).toMatch(/POSTFLOW_PORT: must be a whole number from 0 to 65535 \(got "eighty"\)/);
+    expect(err?.message).toMatch(/POSTFLOW_SMTP_URL: must be a smtp or smtps URL/);
+    expect(err?.message).toMatch(/POSTFLOW_ADMIN_KEY: must look like pf_/);
+    expect(err?.message).not.toMatch(/short/); // secrets are not echoed
+    expect(err?.message).toMatch(/POSTFLOW_FROM: /);
+  });
+
+  it('reads a config file, the environment winning, and refuses unknown settings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-cfg-'));
+    writeFileSync(join(dir, 'postflow.config.json'), JSON.stringify({ POSTFLOW_PORT: 9000, POSTFLOW_WORKERS: 8 }));
+    expect(loadConfig({ POSTFLOW_WORKERS: '2' }, dir)).toMatchObject({ port: 9000, workers: 2 });
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ POSTFLOW_PROT: 1 }));
+    expect(() => loadConfig({ POSTFLOW_CONFIG: join(dir, 'bad.json') }, dir)).toThrow(/unknown setting POSTFLOW_PROT/);
+  });
+});
