@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MESSAGE_STATUSES } from '../../../domain/message-status.js';
-import { invalid } from '../../../domain/errors.js';
 import { SendRequestSchema, MAX_BATCH } from '../../../services/send-schema.js';
 import type { AcceptMessages } from '../../../services/accept-message.js';
 import type { QueryMessages } from '../../../services/query-messages.js';
@@ -81,8 +80,8 @@ export function emailRoutes(deps: EmailRouteDeps): FastifyPluginAsyncTypebox {
       },
     }, async (req) => {
       const q = req.query;
+      // The schema's date-time format has already refused unparseable times.
       const since = q.since ? Date.parse(q.since) : undefined;
-      if (since !== undefined && Number.isNaN(since)) throw invalid('since', 'must be an ISO date-time');
       const limit = q.limit ?? 50;
       const rows = await deps.messages.list({
         status: q.status, recipient: q.recipient, tag: q.tag,

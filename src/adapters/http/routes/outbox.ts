@@ -7,6 +7,14 @@ import { errorResponses } from '../schemas.js';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9A-Z]{26}$' }) });
 
+/** The header block of a raw message as name/value pairs, unfolded; tolerant of LF-only files. */
+function headerList(raw: Buffer): Array<{ name: string; value: string }> {
+  const text = raw.toString('utf8');
+  const end = text.search(/\r?\n\r?\n/);
+  const head = (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  return head.split(/\r?\n/).filter((l) => l.indexOf(':') > 0).map((l) => ({ name: l.slice(0, l.indexOf(':')), value: l.slice(l.indexOf(':') + 1).trim() }));
+}
+
 /** /api/v1/outbox: what the capture transport wrote, for the dashboard. */
 export function outboxRoutes(capture: CaptureTransport): FastifyPluginAsyncTypebox {
   const load = async (id: string): Promise<Buffer> => {
@@ -36,9 +44,7 @@ export function outboxRoutes(capture: CaptureTransport): FastifyPluginAsyncTypeb
     }, async (req) => {
       const raw = await load(req.params.id);
       const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
-      const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('utf8').replace(/\r\n[ \t]+/g, ' ');
-      const headers = head.split('\r\n').map((l) => ({ name: l.slice(0, l.indexOf(':')), value: l.slice(l.indexOf(':') + 1).trim() }));
-      return { id: req.params.id, headers, subject: parsed.subject ?? '', text: parsed.text ?? '', html: typeof parsed.html === 'string' ? parsed.html : '' };
+      return { id: req.params.id, headers: headerList(raw), subject: parsed.subject ?? '', text: parsed.text ?? '', html: typeof parsed.html === 'string' ? parsed.html : '' };
     });
 
     app.get('/outbox/:id/raw', {

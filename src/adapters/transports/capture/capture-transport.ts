@@ -40,7 +40,8 @@ export class CaptureTransport implements Transport {
     try {
       await fs.writeFile(tmp, m.raw);
       await fs.rename(tmp, file);
-      return { ok: true, providerMessageId: `${m.id}.eml`, response: `captured to ${file}` };
+      // The response names the file, not its path: API clients need not learn the server's layout.
+      return { ok: true, providerMessageId: `${m.id}.eml`, response: `captured as ${m.id}.eml` };
     } catch (err) {
       await fs.rm(tmp, { force: true }).catch(() => undefined);
       const e = err as NodeJS.ErrnoException;
