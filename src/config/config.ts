@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { AppError } from '../domain/errors.js';
 import { parseMailbox, type Mailbox } from '../domain/address.js';
+import { parseDomainLimits, type DomainLimits } from '../domain/throttle-policy.js';
 
 /** Postflow's validated configuration. */
 export interface Config {
@@ -26,6 +27,12 @@ export interface Config {
   /** Requests per second per API key (burst: twice that). */
   keyRateLimit: number;
   dbPoolSize: number;
+  /** Per recipient domain per minute; undefined = the seed defaults for network transports, none for capture. */
+  domainLimits?: DomainLimits;
+  /** Sends per second through this process's relay / across all processes; 0 = unlimited. */
+  relayRate: number;
+  globalRate: number;
+  queueLifetimeHours: number;
 }
 
 interface Field {
@@ -80,6 +87,10 @@ const FIELDS: Field[] = [
   { env: 'POSTFLOW_RETRY_BASE_MS', key: 'retryBaseMs', parse: int(100, 86_400_000), def: 120_000 },
   { env: 'POSTFLOW_KEY_RATE_LIMIT', key: 'keyRateLimit', parse: int(1, 1_000_000), def: 200 },
   { env: 'POSTFLOW_DB_POOL_SIZE', key: 'dbPoolSize', parse: int(1, 200), def: 10 },
+  { env: 'POSTFLOW_DOMAIN_LIMITS', key: 'domainLimits', parse: (r) => { const l = parseDomainLimits(r); if (typeof l === 'string') throw new Error(l); return l; } },
+  { env: 'POSTFLOW_RELAY_RATE', key: 'relayRate', parse: int(0, 1_000_000), def: 0 },
+  { env: 'POSTFLOW_GLOBAL_RATE', key: 'globalRate', parse: int(0, 1_000_000), def: 0 },
+  { env: 'POSTFLOW_QUEUE_LIFETIME_HOURS', key: 'queueLifetimeHours', parse: int(1, 24 * 30), def: 72 },
 ];
 
 /** The environment variables Postflow reads, for docs and `postflow config`. */

@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   TEMPLATE_SYNTAX: 'A template (or inline content) is not valid Liquid; the message names line and column.',
   TEMPLATE_RENDER_FAILED: 'A template could not be rendered with the given variables.',
   TEMPLATE_EXISTS: 'A template with this id already exists.',
+  RECIPIENT_SUPPRESSED: 'The recipient is on the suppression list (bounced, complained, unsubscribed or listed by hand).',
+  SUPPRESSION_NOT_FOUND: 'The address is not on the suppression list.',
   MESSAGE_NOT_FOUND: 'No message has this id.',
   MESSAGE_NOT_CANCELLABLE: 'The message has already been handed to a transport or has finished.',
   BATCH_TOO_LARGE: 'A batch holds more items than allowed (10,000).',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { nextRetryDelay, type RetryPolicy } from '../domain/retry-policy.js';
+import type { RetryPolicy } from '../domain/retry-policy.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { DeliveryMetrics } from '../ports/metrics.js';
@@ -8,6 +8,8 @@ import type { OutgoingMessage, SendOutcome, Transport } from '../ports/transport
 import { composeMessage } from '../compose/compose-message.js';
 import type { TemplateEngine } from '../compose/template-engine.js';
 import type { TemplateCatalog } from '../services/template-catalog.js';
+import { classifyOutcome } from './classify-outcome.js';
+import type { ThrottleGate } from './throttle-gate.js';
 
 /** Tuning of the delivery loops. */
 export interface DeliveryOptions {
@@ -20,6 +22,8 @@ export interface DeliveryOptions {
   /** Longest sleep when the queue is empty (a wake() or a due message ends it sooner). */
   idleMs: number;
   retry: RetryPolicy;
+  /** A message accepted longer ago than this fails instead of being deferred again (default 72 h). */
+  queueLifetimeMs?: number;
 }
 
 /** What the delivery engine is built from. */
@@ -31,6 +35,8 @@ export interface DeliveryDeps {
   clock: Clock;
   log: Logger;
   metrics: DeliveryMetrics;
+  /** Per-domain, relay and global throttles; none when absent. */
+  gate?: ThrottleGate;
   random?: () => number;
 }
 
@@ -138,55 +144,72 @@ export class DeliveryWorker {
   }
 
   private async deliver(batch: MessageRecord[]): Promise<DeliveryResult[]> {
-    const { clock, catalog, engine, transport } = this.deps;
+    const { clock, catalog, engine, transport, store, gate } = this.deps;
     const results = new Map<string, DeliveryResult>();
-    const outgoing: OutgoingMessage[] = [];
     const started = clock.now();
+    // Suppressed addresses (bounced, complained, unsubscribed, listed by hand) are never sent to.
+    const suppressed = await store.findSuppressions(batch.map((m) => m.toAddress));
+    const ready: MessageRecord[] = [];
     for (const m of batch) {
+      const s = suppressed.get(m.toAddress.toLowerCase());
+      if (s) {
+        results.set(m.id, { id: m.id, status: 'suppressed', at: started, refund: true, error: `recipient suppressed: ${s.reason}`, detail: { reason: s.reason, since: new Date(s.createdAt).toISOString() } });
+        continue;
+      }
+      // A throttled message is deferred to its slot, never waited for: the batch goes on with other domains.
+      const admission = gate ? await gate.admit(m, started) : { sendAt: started, limitedBy: null };
+      if (admission.sendAt > started) {
+        results.set(m.id, { id: m.id, status: 'deferred', at: started, dueAt: admission.sendAt, throttleSlot: admission.sendAt, refund: true, detail: { reason: 'throttled', limited_by: admission.limitedBy } });
+        continue;
+      }
+      ready.push(m);
+    }
+    const outgoing: OutgoingMessage[] = [];
+    const composedFrom: MessageRecord[] = [];
+    for (const m of ready) {
       try {
-        const compiled = await catalog.compiledFor(m);
-        outgoing.push(composeMessage(m, compiled, engine, started));
+        outgoing.push(composeMessage(m, await catalog.compiledFor(m), engine, started));
+        composedFrom.push(m);
       } catch (err) {
         // A message that cannot be composed will not compose on a retry either.
         results.set(m.id, { id: m.id, status: 'failed', at: clock.now(), error: `compose failed: ${(err as Error).message}` });
       }
     }
-    let outcomes: SendOutcome[];
-    this.deps.metrics.inFlight(outgoing.length);
-    try {
-      outcomes = await transport.sendBatch(outgoing);
-    } catch (err) {
-      outcomes = outgoing.map(() => ({ ok: false, permanent: false, response: `transport error: ${(err as Error).message}` }));
-    } finally {
-      this.deps.metrics.inFlight(-outgoing.length);
-    }
+    const outcomes = await this.send(outgoing);
     const at = clock.now();
-    const byId = new Map(batch.map((m) => [m.id, m]));
-    outgoing.forEach((o, i) => {
-      const m = byId.get(o.id)!;
-      results.set(o.id, this.classify(m, o, outcomes[i]!, at, at - started));
-    });
+    for (let i = 0; i < outgoing.length; i++) {
+      const m = composedFrom[i]!;
+      const out = outcomes[i]!;
+      let throttleSlot: number | undefined;
+      if (!out.ok && out.throttle && gate) {
+        gate.throttled(m.toDomain, at);
+        throttleSlot = Math.max(at + 1000, (await gate.admit({ ...m, throttleSlot: null }, at)).sendAt);
+      }
+      const r = classifyOutcome(m, out, {
+        at, transport: transport.name, messageIdHeader: outgoing[i]!.messageId, retry: this.opts.retry,
+        random: (this.deps.random ?? Math.random)(), throttleSlot, queueLifetimeMs: this.opts.queueLifetimeMs ?? 72 * 3600_000,
+      });
+      this.logResult(r, out, at - started);
+      results.set(m.id, r);
+    }
     return batch.map((m) => results.get(m.id)!);
   }
 
-  private classify(m: MessageRecord, o: OutgoingMessage, out: SendOutcome, at: number, ms: number): DeliveryResult {
-    const base = { id: m.id, at, transport: this.deps.transport.name, messageIdHeader: o.messageId, processingMs: at - m.createdAt };
-    const log = this.deps.log.child({ msg_id: m.id });
-    if (out.ok) {
-      log.info({ transport: base.transport, provider_message_id: out.providerMessageId, send_ms: ms }, 'sent');
-      return { ...base, status: 'sent', providerMessageId: out.providerMessageId, detail: { response: out.response, attempt: m.attempts } };
+  private async send(outgoing: OutgoingMessage[]): Promise<SendOutcome[]> {
+    if (outgoing.length === 0) return [];
+    this.deps.metrics.inFlight(outgoing.length);
+    try {
+      return await this.deps.transport.sendBatch(outgoing);
+    } catch (err) {
+      return outgoing.map(() => ({ ok: false, permanent: false, response: `transport error: ${(err as Error).message}` }));
+    } finally {
+      this.deps.metrics.inFlight(-outgoing.length);
     }
-    const detail = { attempt: m.attempts, enhanced_code: out.enhancedCode };
-    if (out.permanent) {
-      log.warn({ code: out.code, response: out.response }, 'failed permanently');
-      return { ...base, status: 'failed', code: out.code, error: out.response, detail };
-    }
-    const delay = m.attempts < m.maxAttempts ? nextRetryDelay(this.opts.retry, m.attempts, (this.deps.random ?? Math.random)()) : null;
-    if (delay === null) {
-      log.warn({ code: out.code, response: out.response, attempts: m.attempts }, 'failed: retries exhausted');
-      return { ...base, status: 'failed', code: out.code, error: `retries exhausted after ${m.attempts} attempts; last: ${out.response}`, detail };
-    }
-    log.info({ code: out.code, response: out.response, retry_in_ms: delay }, 'deferred');
-    return { ...base, status: 'deferred', dueAt: at + delay, code: out.code, error: out.response, detail };
+  }
+
+  private logResult(r: DeliveryResult, out: SendOutcome, sendMs: number): void {
+    const log = this.deps.log.child({ msg_id: r.id });
+    if (out.ok) log.info({ transport: r.transport, provider_message_id: out.providerMessageId, send_ms: sendMs }, 'sent');
+    else log.warn({ status: r.status, code: out.code, response: out.response, retry_at: r.dueAt }, r.status);
   }
 }

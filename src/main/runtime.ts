@@ -15,6 +15,10 @@ import { ManageTemplates } from '../services/manage-templates.js';
 import { QueryMessages } from '../services/query-messages.js';
 import { TemplateCatalog } from '../services/template-catalog.js';
 import { DeliveryWorker } from '../engine/delivery-worker.js';
+import { ThrottleGate } from '../engine/throttle-gate.js';
+import { DEFAULT_DOMAIN_LIMITS } from '../domain/throttle-policy.js';
+import { Suppressions } from '../services/suppressions.js';
+import { MemoryLimiter } from '../adapters/limiter/memory-limiter.js';
 import { openStore } from '../adapters/store/open-store.js';
 import { createTransport } from '../adapters/transports/registry.js';
 import { CaptureTransport } from '../adapters/transports/capture/capture-transport.js';
@@ -33,6 +37,8 @@ export interface Runtime {
   apiKeys: ApiKeys;
   templates: ManageTemplates;
   messages: QueryMessages;
+  suppressions: Suppressions;
+  gate: ThrottleGate;
   metrics: PrometheusMetrics;
   transport: Transport;
   worker: DeliveryWorker;
@@ -71,19 +77,25 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   const catalog = new TemplateCatalog(store, engine, clock);
   const transport = createTransport(config.smtpUrl ? 'smtp' : 'capture', { dataDir: config.dataDir, smtpUrl: config.smtpUrl });
   const metrics = new PrometheusMetrics(store, [{ name: 'template', stats: engine.stats }]);
+  // Receivers' limits protect sender reputation; the capture outbox has no receivers, so by default it is not throttled.
+  const domains = config.domainLimits ?? (transport.name === 'capture' ? {} : DEFAULT_DOMAIN_LIMITS);
+  const rate = (perSecond: number) => (perSecond > 0 ? { perSecond, burst: Math.max(1, Math.ceil(perSecond / 10)) } : null);
+  const gate = new ThrottleGate(new MemoryLimiter(), { domains, relay: rate(config.relayRate), global: rate(config.globalRate) }, transport.name);
   const worker = new DeliveryWorker(
-    { store, transport, catalog, engine, clock, log: log as unknown as Logger, metrics },
+    { store, transport, catalog, engine, clock, log: log as unknown as Logger, metrics, gate },
     {
       loops: config.workers,
       batchSize: config.batchSize,
       leaseMs: config.leaseMs,
       idleMs: config.idleMs,
       retry: { ...DEFAULT_RETRY_POLICY, maxRetries: config.maxRetries, baseDelayMs: config.retryBaseMs },
+      queueLifetimeMs: config.queueLifetimeHours * 3600_000,
     },
   );
   const accept = new AcceptMessages(store, catalog, engine, clock, { defaultFrom: config.from, maxAttempts: config.maxRetries + 1 }, () => worker.wake());
   return {
-    config, log, clock, store, engine, catalog, accept, transport, worker, metrics,
+    config, log, clock, store, engine, catalog, accept, transport, worker, metrics, gate,
+    suppressions: new Suppressions(store, clock),
     apiKeys: new ApiKeys(store, clock),
     templates: new ManageTemplates(store, engine, catalog, clock),
     messages: new QueryMessages(store, clock),
@@ -94,7 +106,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
 /** Build the HTTP app of a runtime. */
 export function createHttp(rt: Runtime) {
   return buildApp({
-    store: rt.store, clock: rt.clock, accept: rt.accept, messages: rt.messages, templates: rt.templates, apiKeys: rt.apiKeys,
+    store: rt.store, clock: rt.clock, accept: rt.accept, messages: rt.messages, templates: rt.templates, apiKeys: rt.apiKeys, suppressions: rt.suppressions,
     metrics: rt.metrics, capture: rt.transport instanceof CaptureTransport ? rt.transport : undefined,
     keyRateLimit: rt.config.keyRateLimit, logger: rt.log, version: packageVersion(),
   });

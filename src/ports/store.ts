@@ -39,6 +39,8 @@ export interface MessageRecord extends NewMessage {
   lastCode: number | null;
   lastError: string | null;
   processingMs: number | null;
+  /** The throttle slot this message holds since a throttle deferral, or null. */
+  throttleSlot: number | null;
 }
 
 /** One entry of a message's history. */
@@ -69,6 +71,24 @@ export interface DeliveryResult {
   error?: string;
   processingMs?: number;
   detail?: Record<string, unknown>;
+  /** The attempt did not reach a receiver (throttled before sending): it does not count against max attempts. */
+  refund?: boolean;
+  /** For a throttle deferral: the slot now held (see MessageRecord.throttleSlot). */
+  throttleSlot?: number;
+  /** Add the recipient to the suppression list, in the same transaction. */
+  suppress?: { reason: SuppressionReason; detail: string };
+}
+
+/** Why an address is suppressed. */
+export type SuppressionReason = 'hard_bounce' | 'complaint' | 'unsubscribe' | 'manual';
+
+/** One suppressed address. */
+export interface Suppression {
+  address: string;
+  reason: SuppressionReason;
+  detail: string | null;
+  messageId: string | null;
+  createdAt: number;
 }
 
 /** Filters for the delivery log. */
@@ -165,6 +185,15 @@ export interface Store {
   listTemplates(): Promise<TemplateRecord[]>;
   /** Soft-delete: the template disappears but its versions stay for messages that used them. */
   deleteTemplate(id: string, now: number): Promise<boolean>;
+
+  /** Add suppressions; an address already listed keeps its first entry. Returns how many were new. */
+  addSuppressions(rows: Suppression[]): Promise<number>;
+  /** The suppressions among `addresses` (compared lower-cased), keyed by lower-cased address. */
+  findSuppressions(addresses: string[]): Promise<Map<string, Suppression>>;
+  /** Suppressions, newest first, after the cursor (an address) when given. */
+  listSuppressions(q: { limit: number; reason?: SuppressionReason; before?: { createdAt: number; address: string } }): Promise<Suppression[]>;
+  /** Remove an address from the list; false when it was not there. */
+  removeSuppression(address: string): Promise<boolean>;
 
   createApiKey(k: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;

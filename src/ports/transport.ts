@@ -17,7 +17,15 @@ export interface OutgoingMessage {
 /** The result of handing one message to a transport. */
 export type SendOutcome =
   | { ok: true; providerMessageId: string; response: string }
-  | { ok: false; permanent: boolean; code?: number; enhancedCode?: string; response: string };
+  | {
+      ok: false;
+      permanent: boolean;
+      code?: number;
+      enhancedCode?: string;
+      response: string;
+      /** The reply asked to slow down (SMTP 421, 4.7.x, rate-limit wording; HTTP 429): back off the host or account as a whole. */
+      throttle?: boolean;
+    };
 
 /** A way to deliver composed messages (capture, smtp, gmail, ses). Transports only deliver; they never compose. */
 export interface Transport {

@@ -55,6 +55,8 @@ export class AcceptMessages {
   /** Accept one message; throws an AppError naming the field when the request is invalid. */
   async sendOne(body: unknown, apiKeyId: string | null): Promise<Accepted> {
     const msg = await this.prepare(validateSend(body), apiKeyId, '');
+    const s = (await this.store.findSuppressions([msg.toAddress])).get(msg.toAddress.toLowerCase());
+    if (s) throw suppressedError('to', msg.toAddress, s.reason);
     const [res] = await this.store.insertMessages([msg]);
     this.onQueued();
     return { id: res!.id, status: 'queued', duplicate: res!.duplicate };
@@ -77,9 +79,24 @@ export class AcceptMessages {
         rejected.push({ index: i, code: err.code, message: err.message, field: err.field });
       }
     }
-    const results: InsertResult[] = await this.store.insertMessages(ready);
-    if (ready.length > 0) this.onQueued();
-    return { queued: results.map((r, k) => ({ index: indexes[k]!, id: r.id, duplicate: r.duplicate })), rejected };
+    // Suppressed recipients are refused here, by index, like any invalid item.
+    const suppressed = await this.store.findSuppressions(ready.map((m) => m.toAddress));
+    const keep: NewMessage[] = [];
+    const keepIndexes: number[] = [];
+    ready.forEach((m, k) => {
+      const s = suppressed.get(m.toAddress.toLowerCase());
+      if (!s) {
+        keep.push(m);
+        keepIndexes.push(indexes[k]!);
+        return;
+      }
+      const e = suppressedError(`messages[${indexes[k]}].to`, m.toAddress, s.reason);
+      rejected.push({ index: indexes[k]!, code: e.code, message: e.message, field: e.field });
+    });
+    rejected.sort((a, b) => a.index - b.index);
+    const results: InsertResult[] = await this.store.insertMessages(keep);
+    if (keep.length > 0) this.onQueued();
+    return { queued: results.map((r, k) => ({ index: keepIndexes[k]!, id: r.id, duplicate: r.duplicate })), rejected };
   }
 
   private async prepare(req: SendRequest, apiKeyId: string | null, p: string): Promise<NewMessage> {
@@ -154,6 +171,10 @@ export class AcceptMessages {
       createdAt: now,
     };
   }
+}
+
+function suppressedError(field: string, address: string, reason: string): AppError {
+  return new AppError('RECIPIENT_SUPPRESSED', `${field}: ${address} is suppressed (${reason})`, { field });
 }
 
 function fieldError(field: string, problem: string): AppError {

@@ -165,6 +165,36 @@ export function describeStoreContract(name: string, make: () => Promise<{ store:
       expect(again.version).toBe(3);
     });
 
+    it('keeps suppressions by lower-cased address, first entry wins, paged newest first', async () => {
+      expect(await store.addSuppressions([
+        { address: 'Bad@Example.com', reason: 'hard_bounce', detail: '550 5.1.1', messageId: null, createdAt: T0 },
+        { address: 'left@example.com', reason: 'unsubscribe', detail: null, messageId: null, createdAt: T0 + 1 },
+      ])).toBe(2);
+      expect(await store.addSuppressions([{ address: 'bad@example.com', reason: 'manual', detail: null, messageId: null, createdAt: T0 + 2 }])).toBe(0);
+      const found = await store.findSuppressions(['BAD@example.com', 'ok@example.com']);
+      expect([...found.keys()]).toEqual(['bad@example.com']);
+      expect(found.get('bad@example.com')).toMatchObject({ reason: 'hard_bounce', detail: '550 5.1.1' });
+      const page = await store.listSuppressions({ limit: 1 });
+      expect(page.map((x) => x.address)).toEqual(['left@example.com']);
+      expect((await store.listSuppressions({ limit: 5, before: page[0]! })).map((x) => x.address)).toEqual(['bad@example.com']);
+      expect((await store.listSuppressions({ limit: 5, reason: 'unsubscribe' })).length).toBe(1);
+      expect(await store.removeSuppression('BAD@example.com')).toBe(true);
+      expect(await store.removeSuppression('bad@example.com')).toBe(false);
+    });
+
+    it('records a bounce and its suppression together; a throttle deferral refunds the attempt', async () => {
+      const [a, b] = [newMessage({ toAddress: 'Gone@Example.com' }), newMessage()];
+      await store.insertMessages([a, b]);
+      await store.claimMessages('w', T0, 10, 30_000);
+      await store.recordResults('w', [
+        { id: a.id, status: 'bounced', at: T0 + 1, code: 550, error: '550 5.1.1 no such user', suppress: { reason: 'hard_bounce', detail: '550 5.1.1 no such user' } },
+        { id: b.id, status: 'deferred', at: T0 + 1, dueAt: T0 + 9000, refund: true, throttleSlot: T0 + 9000 },
+      ]);
+      expect((await store.getMessage(a.id))!.status).toBe('bounced');
+      expect((await store.findSuppressions(['gone@example.com'])).get('gone@example.com')).toMatchObject({ reason: 'hard_bounce', messageId: a.id });
+      expect(await store.getMessage(b.id)).toMatchObject({ status: 'deferred', attempts: 0, throttleSlot: T0 + 9000, dueAt: T0 + 9000 });
+    });
+
     it('stores API keys by hash and revokes them', async () => {
       await store.createApiKey({ id: 'k1', name: 'ci', prefix: 'pf_abc', hash: 'h1', scopes: ['send'], createdAt: T0, lastUsedAt: null, revokedAt: null });
       expect(await store.countApiKeys()).toBe(1);

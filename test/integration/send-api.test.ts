@@ -161,3 +161,25 @@ describe('GET and DELETE /api/v1/emails/:id', () => {
     expect((await s.app.inject({ url: '/api/v1/emails?status=nope', headers: s.auth })).json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'status' });
   });
 });
+
+describe('/api/v1/suppressions', () => {
+  it('adds, looks up, pages, refuses sends to, and removes suppressed addresses', async () => {
+    const add = await s.app.inject({ method: 'POST', url: '/api/v1/suppressions', headers: s.auth, payload: { addresses: ['Blocked@Example.com', 'two@example.com'], reason: 'complaint', detail: 'FBL report' } });
+    expect(add.json()).toEqual({ added: 2, already: 0 });
+    const bad = await s.app.inject({ method: 'POST', url: '/api/v1/suppressions', headers: s.auth, payload: { addresses: ['ok@example.com', 'nope'] } });
+    expect(bad.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'addresses[1]' });
+    expect((await s.app.inject({ url: '/api/v1/suppressions/ok@example.com', headers: s.auth })).json().error.code).toBe('SUPPRESSION_NOT_FOUND');
+    expect((await s.app.inject({ url: '/api/v1/suppressions/blocked@example.com', headers: s.auth })).json()).toMatchObject({ address: 'blocked@example.com', reason: 'complaint', detail: 'FBL report' });
+    const page = (await s.app.inject({ url: '/api/v1/suppressions?limit=1', headers: s.auth })).json();
+    expect(page.data.length).toBe(1);
+    const page2 = (await s.app.inject({ url: `/api/v1/suppressions?limit=1&cursor=${encodeURIComponent(page.next_cursor)}`, headers: s.auth })).json();
+    expect(page2.data[0].address).not.toBe(page.data[0].address);
+    const refused = await send({ to: 'blocked@example.com', subject: 's', html: 'h' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error).toMatchObject({ code: 'RECIPIENT_SUPPRESSED', field: 'to' });
+    expect((await s.app.inject({ method: 'DELETE', url: '/api/v1/suppressions/BLOCKED@example.com', headers: s.auth })).statusCode).toBe(204);
+    expect((await send({ to: 'blocked@example.com', subject: 's', html: 'h' })).statusCode).toBe(202);
+    const reader = (await s.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: s.auth, payload: { name: 'r', scopes: ['read'] } })).json().secret;
+    expect((await s.app.inject({ method: 'POST', url: '/api/v1/suppressions', headers: { authorization: `Bearer ${reader}` }, payload: { addresses: ['x@example.com'] } })).statusCode).toBe(403);
+  });
+});

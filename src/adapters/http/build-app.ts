@@ -9,6 +9,7 @@ import type { AcceptMessages } from '../../services/accept-message.js';
 import type { ApiKeys } from '../../services/api-keys.js';
 import type { ManageTemplates } from '../../services/manage-templates.js';
 import type { QueryMessages } from '../../services/query-messages.js';
+import type { Suppressions } from '../../services/suppressions.js';
 import type { PrometheusMetrics } from '../metrics/prometheus.js';
 import type { CaptureTransport } from '../transports/capture/capture-transport.js';
 import { installAuth } from './auth.js';
@@ -17,6 +18,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { emailRoutes } from './routes/emails.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { systemRoutes } from './routes/system.js';
+import { suppressionRoutes } from './routes/suppressions.js';
 import { templateRoutes } from './routes/templates.js';
 
 /** Everything the HTTP layer is built from. */
@@ -27,6 +29,7 @@ export interface HttpDeps {
   messages: QueryMessages;
   templates: ManageTemplates;
   apiKeys: ApiKeys;
+  suppressions: Suppressions;
   metrics: PrometheusMetrics;
   /** Present when the capture transport is in use: the dashboard shows its outbox. */
   capture?: CaptureTransport;
@@ -73,6 +76,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     await api.register(emailRoutes({ accept: deps.accept, messages: deps.messages }));
     await api.register(templateRoutes(deps.templates));
     await api.register(apiKeyRoutes(deps.apiKeys));
+    await api.register(suppressionRoutes(deps.suppressions));
     if (deps.capture) await api.register(outboxRoutes(deps.capture));
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }, { prefix: '/api/v1' });

@@ -57,7 +57,8 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Migration[] {
           message_id_header TEXT,
           last_code INTEGER,
           last_error TEXT,
-          processing_ms INTEGER
+          processing_ms INTEGER,
+          throttle_slot ${T}
         )`,
         // Claims read only waiting rows in (priority, due) order: a partial index stays small as history grows.
         `CREATE INDEX ix_messages_ready ON messages (priority, due_at) WHERE queue_state = 1`,
@@ -93,6 +94,15 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Migration[] {
           created_at ${T} NOT NULL,
           PRIMARY KEY (template_id, version)
         )`,
+        // One row per address never to be sent to again; the address is stored lower-cased.
+        `CREATE TABLE suppressions (
+          address TEXT PRIMARY KEY,
+          reason TEXT NOT NULL,
+          detail TEXT,
+          message_id TEXT,
+          created_at ${T} NOT NULL
+        )`,
+        `CREATE INDEX ix_suppressions_created ON suppressions (created_at, address)`,
         `CREATE TABLE api_keys (
           id TEXT PRIMARY KEY,
           name TEXT NOT NULL,

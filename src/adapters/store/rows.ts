@@ -1,7 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { MessageStatus, EventType } from '../../domain/message-status.js';
-import type { ApiKeyRecord, MessageEvent, MessageRecord, NewMessage, TemplateRecord, TemplateVersion } from '../../ports/store.js';
-import type { ApiKeysTable, MessageEventsTable, MessagesTable, TemplatesTable, TemplateVersionsTable } from './schema.js';
+import type { ApiKeyRecord, MessageEvent, MessageRecord, NewMessage, Suppression, SuppressionReason, TemplateRecord, TemplateVersion } from '../../ports/store.js';
+import type { ApiKeysTable, MessageEventsTable, MessagesTable, SuppressionsTable, TemplatesTable, TemplateVersionsTable } from './schema.js';
 
 /** queue_state values (see schema.ts). */
 export const QUEUE_WAITING = 1;
@@ -44,6 +44,7 @@ export function messageToRow(m: NewMessage): Insertable<MessagesTable> {
     last_code: null,
     last_error: null,
     processing_ms: null,
+    throttle_slot: null,
   };
 }
 
@@ -85,6 +86,7 @@ export function rowToMessage(r: Selectable<MessagesTable>): MessageRecord {
     lastCode: numOrNull(r.last_code),
     lastError: r.last_error,
     processingMs: numOrNull(r.processing_ms),
+    throttleSlot: numOrNull(r.throttle_slot),
   };
 }
 
@@ -140,4 +142,9 @@ export function rowToApiKey(r: Selectable<ApiKeysTable>): ApiKeyRecord {
 /** The event row for a recorded delivery result. */
 export function eventRow(messageId: string, type: EventType, at: number, detail: Record<string, unknown> | null): Insertable<MessageEventsTable> {
   return { message_id: messageId, type, at, detail: detail ? JSON.stringify(detail) : null };
+}
+
+/** A suppression row as a record. */
+export function rowToSuppression(r: Selectable<SuppressionsTable>): Suppression {
+  return { address: r.address, reason: r.reason as SuppressionReason, detail: r.detail, messageId: r.message_id, createdAt: num(r.created_at) };
 }

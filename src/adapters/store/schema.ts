@@ -37,6 +37,17 @@ export interface MessagesTable {
   last_code: number | null;
   last_error: string | null;
   processing_ms: number | null;
+  /** The throttle slot (epoch ms) this deferred message already holds, so its next claim does not take another. */
+  throttle_slot: number | null;
+}
+
+/** Column types of `suppressions`. */
+export interface SuppressionsTable {
+  address: string;
+  reason: string;
+  detail: string | null;
+  message_id: string | null;
+  created_at: number;
 }
 
 /** Column types of `message_events`. */
@@ -96,6 +107,7 @@ export interface Database {
   templates: TemplatesTable;
   template_versions: TemplateVersionsTable;
   api_keys: ApiKeysTable;
+  suppressions: SuppressionsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -1,11 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type {
   ApiKeyRecord, DeliveryResult, InsertResult, MessageEvent, MessageQuery, MessageRecord, NewMessage,
-  QueueDepth, Store, TemplateRecord, TemplateVersion,
+  QueueDepth, Store, Suppression, SuppressionReason, TemplateRecord, TemplateVersion,
 } from '../../ports/store.js';
 import type { MessageStatus } from '../../domain/message-status.js';
 import { AppError } from '../../domain/errors.js';
 import type { Database, Migration } from './schema.js';
+import * as suppressions from './suppression-queries.js';
 import { QUEUE_LEASED, QUEUE_WAITING, eventRow, messageToRow, rowToApiKey, rowToEvent, rowToMessage, rowToTemplate, rowToTemplateVersion } from './rows.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -130,6 +131,9 @@ export abstract class SqlStore implements Store {
             status: r.status,
             queue_state: waiting ? QUEUE_WAITING : null,
             due_at: waiting ? (r.dueAt ?? r.at) : sql`due_at`,
+            // A throttle deferral never reached a receiver: it does not use up an attempt.
+            attempts: r.refund ? sql`attempts - 1` : sql`attempts`,
+            throttle_slot: r.throttleSlot ?? null,
             lease_owner: null,
             lease_until: null,
             updated_at: r.at,
@@ -147,7 +151,14 @@ export abstract class SqlStore implements Store {
         if (Number(res.numUpdatedRows) > 0) recorded.push(r.id);
       }
       const kept = new Set(recorded);
-      await this.insertEvents(trx, results.filter((r) => kept.has(r.id)).map((r) => eventRow(r.id, r.status, r.at, resultDetail(r))));
+      const done = results.filter((r) => kept.has(r.id));
+      await this.insertEvents(trx, done.map((r) => eventRow(r.id, r.status, r.at, resultDetail(r))));
+      const toSuppress = done.filter((r) => r.suppress);
+      if (toSuppress.length > 0) {
+        const addrs = await trx.selectFrom('messages').select(['id', 'to_address']).where('id', 'in', toSuppress.map((r) => r.id)).execute();
+        const byId = new Map(addrs.map((a) => [a.id, a.to_address]));
+        await suppressions.addSuppressions(trx, toSuppress.map((r) => ({ address: byId.get(r.id)!, reason: r.suppress!.reason, detail: r.suppress!.detail, messageId: r.id, createdAt: r.at })));
+      }
       return recorded;
     });
   }
@@ -270,6 +281,22 @@ export abstract class SqlStore implements Store {
   async deleteTemplate(id: string, now: number): Promise<boolean> {
     const res = await this.db.updateTable('templates').set({ deleted_at: now, updated_at: now }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
+  }
+
+  addSuppressions(rows: Suppression[]): Promise<number> {
+    return this.writeTx((trx) => suppressions.addSuppressions(trx, rows));
+  }
+
+  findSuppressions(addresses: string[]): Promise<Map<string, Suppression>> {
+    return suppressions.findSuppressions(this.db, addresses);
+  }
+
+  listSuppressions(q: { limit: number; reason?: SuppressionReason; before?: { createdAt: number; address: string } }): Promise<Suppression[]> {
+    return suppressions.listSuppressions(this.db, q);
+  }
+
+  removeSuppression(address: string): Promise<boolean> {
+    return suppressions.removeSuppression(this.db, address);
   }
 
   async createApiKey(k: ApiKeyRecord): Promise<void> {
