@@ -2,6 +2,7 @@ import type { Mailbox } from '../domain/address.js';
 import type { MessageRecord } from '../ports/store.js';
 import type { OutgoingMessage } from '../ports/transport.js';
 import { buildMime } from './mime.js';
+import { dkimAligned, dkimSign, type DkimKey } from './dkim.js';
 import type { CompiledTemplate, TemplateEngine } from './template-engine.js';
 
 /** What composing a stored message gives: the bytes to send and the rendered subject (for logs). */
@@ -13,11 +14,13 @@ export interface ComposedMessage extends OutgoingMessage {
  * Render a stored message with its compiled template and build its MIME bytes. The Message-ID is derived
  * from the message id, so every attempt of one message carries the same Message-ID.
  */
-export function composeMessage(m: MessageRecord, compiled: CompiledTemplate, engine: TemplateEngine, now: number): ComposedMessage {
+export function composeMessage(m: MessageRecord, compiled: CompiledTemplate, engine: TemplateEngine, now: number, dkim?: DkimKey): ComposedMessage {
   const content = engine.render(compiled, m.variables);
   const from: Mailbox = { address: m.fromAddress, domain: m.fromAddress.slice(m.fromAddress.lastIndexOf('@') + 1), name: m.fromName ?? undefined };
   const to: Mailbox = { address: m.toAddress, domain: m.toDomain, name: m.toName ?? undefined };
   const messageId = `${m.id.toLowerCase()}@${from.domain}`;
-  const raw = buildMime({ from, to, replyTo: m.replyTo, subject: content.subject, html: content.html, text: content.text, headers: m.headers, messageId, date: now });
+  let raw = buildMime({ from, to, replyTo: m.replyTo, subject: content.subject, html: content.html, text: content.text, headers: m.headers, messageId, date: now });
+  // Only mail from the key's domain (or a subdomain) is signed: a foreign d= would not align for DMARC.
+  if (dkim && dkimAligned(dkim, from.domain)) raw = dkimSign(raw, dkim, now);
   return { id: m.id, messageId, envelope: { from: m.fromAddress, to: [m.toAddress] }, raw, subject: content.subject };
 }

@@ -27,6 +27,13 @@ describe('loadConfig', () => {
     expect(err?.message).toMatch(/POSTFLOW_FROM: /);
   });
 
+  it('takes DKIM settings all together or not at all, and checks the key', () => {
+    expect(() => loadConfig({ POSTFLOW_DKIM_DOMAIN: 'shop.test' }, empty)).toThrow(/set all three/);
+    expect(() => loadConfig({ POSTFLOW_DKIM_DOMAIN: 'shop.test', POSTFLOW_DKIM_SELECTOR: 's1', POSTFLOW_DKIM_KEY: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----' }, empty)).toThrow(/POSTFLOW_DKIM_KEY: is not a PEM private key/);
+    expect(() => loadConfig({ POSTFLOW_DOMAIN_LIMITS: 'gmail.com=fast' }, empty)).toThrow(/POSTFLOW_DOMAIN_LIMITS: "gmail.com=fast" is not domain=perMinute/);
+    expect(loadConfig({ POSTFLOW_DOMAIN_LIMITS: 'gmail.com=20,*=0' }, empty).domainLimits).toMatchObject({ 'gmail.com': 20, 'yahoo.com': 50, '*': 0 });
+  });
+
   it('reads a config file, the environment winning, and refuses unknown settings', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pf-cfg-'));
     writeFileSync(join(dir, 'postflow.config.json'), JSON.stringify({ POSTFLOW_PORT: 9000, POSTFLOW_WORKERS: 8 }));

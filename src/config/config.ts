@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import { parseMailbox, type Mailbox } from '../domain/address.js';
 import { parseDomainLimits, type DomainLimits } from '../domain/throttle-policy.js';
@@ -33,6 +34,10 @@ export interface Config {
   relayRate: number;
   globalRate: number;
   queueLifetimeHours: number;
+  dkimDomain?: string;
+  dkimSelector?: string;
+  /** PEM text of the DKIM private key (POSTFLOW_DKIM_KEY: a file path or the PEM itself). */
+  dkimKey?: string;
 }
 
 interface Field {
@@ -90,6 +95,13 @@ const FIELDS: Field[] = [
   { env: 'POSTFLOW_DOMAIN_LIMITS', key: 'domainLimits', parse: (r) => { const l = parseDomainLimits(r); if (typeof l === 'string') throw new Error(l); return l; } },
   { env: 'POSTFLOW_RELAY_RATE', key: 'relayRate', parse: int(0, 1_000_000), def: 0 },
   { env: 'POSTFLOW_GLOBAL_RATE', key: 'globalRate', parse: int(0, 1_000_000), def: 0 },
+  { env: 'POSTFLOW_DKIM_DOMAIN', key: 'dkimDomain', parse: (r) => { if (!/^[a-z0-9.-]+\.[a-z0-9-]+$/i.test(r)) throw new Error('must be a domain name'); return r.toLowerCase(); } },
+  { env: 'POSTFLOW_DKIM_SELECTOR', key: 'dkimSelector', parse: (r) => { if (!/^[a-z0-9][a-z0-9._-]*$/i.test(r)) throw new Error('must be a DNS label (letters, digits, ., -, _)'); return r; } },
+  { env: 'POSTFLOW_DKIM_KEY', key: 'dkimKey', parse: (r) => {
+    const pem = r.includes('-----BEGIN') ? r : (() => { try { return readFileSync(r, 'utf8'); } catch (e) { throw new Error(`cannot read key file: ${(e as Error).message}`); } })();
+    try { createPrivateKey(pem); } catch { throw new Error('is not a PEM private key (RSA or Ed25519)'); }
+    return pem;
+  } },
   { env: 'POSTFLOW_QUEUE_LIFETIME_HOURS', key: 'queueLifetimeHours', parse: int(1, 24 * 30), def: 72 },
 ];
 
@@ -122,9 +134,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = '.'): 
     try {
       out[f.key] = f.parse(value);
     } catch (err) {
-      problems.push(`${f.env}: ${(err as Error).message} (got "${f.env === 'POSTFLOW_ADMIN_KEY' || f.env === 'POSTFLOW_SECRET' ? '…' : value}")`);
+      problems.push(`${f.env}: ${(err as Error).message} (got "${f.env === 'POSTFLOW_ADMIN_KEY' || f.env === 'POSTFLOW_SECRET' || f.env === 'POSTFLOW_DKIM_KEY' ? '…' : value}")`);
     }
   }
+  const dkimSet = ['dkimDomain', 'dkimSelector', 'dkimKey'].filter((k) => out[k] !== undefined).length;
+  if (dkimSet !== 0 && dkimSet !== 3) problems.push('POSTFLOW_DKIM_DOMAIN, POSTFLOW_DKIM_SELECTOR and POSTFLOW_DKIM_KEY: set all three to sign with DKIM, or none');
   if (problems.length) throw new AppError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, { field: problems[0]!.split(':')[0] });
   return out as unknown as Config;
 }

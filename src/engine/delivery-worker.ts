@@ -6,6 +6,7 @@ import type { DeliveryMetrics } from '../ports/metrics.js';
 import type { DeliveryResult, MessageRecord, Store } from '../ports/store.js';
 import type { OutgoingMessage, SendOutcome, Transport } from '../ports/transport.js';
 import { composeMessage } from '../compose/compose-message.js';
+import type { DkimKey } from '../compose/dkim.js';
 import type { TemplateEngine } from '../compose/template-engine.js';
 import type { TemplateCatalog } from '../services/template-catalog.js';
 import { classifyOutcome } from './classify-outcome.js';
@@ -37,6 +38,8 @@ export interface DeliveryDeps {
   metrics: DeliveryMetrics;
   /** Per-domain, relay and global throttles; none when absent. */
   gate?: ThrottleGate;
+  /** DKIM key for mail from its domain; no signing when absent. */
+  dkim?: DkimKey;
   random?: () => number;
 }
 
@@ -168,7 +171,7 @@ export class DeliveryWorker {
     const composedFrom: MessageRecord[] = [];
     for (const m of ready) {
       try {
-        outgoing.push(composeMessage(m, await catalog.compiledFor(m), engine, started));
+        outgoing.push(composeMessage(m, await catalog.compiledFor(m), engine, started, this.deps.dkim));
         composedFrom.push(m);
       } catch (err) {
         // A message that cannot be composed will not compose on a retry either.

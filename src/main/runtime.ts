@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../ports/clock.js';
@@ -82,7 +82,10 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   const rate = (perSecond: number) => (perSecond > 0 ? { perSecond, burst: Math.max(1, Math.ceil(perSecond / 10)) } : null);
   const gate = new ThrottleGate(new MemoryLimiter(), { domains, relay: rate(config.relayRate), global: rate(config.globalRate) }, transport.name);
   const worker = new DeliveryWorker(
-    { store, transport, catalog, engine, clock, log: log as unknown as Logger, metrics, gate },
+    {
+      store, transport, catalog, engine, clock, log: log as unknown as Logger, metrics, gate,
+      dkim: config.dkimKey ? { domain: config.dkimDomain!, selector: config.dkimSelector!, privateKey: createPrivateKey(config.dkimKey) } : undefined,
+    },
     {
       loops: config.workers,
       batchSize: config.batchSize,
