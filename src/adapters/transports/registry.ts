@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Transport } from '../../ports/transport.js';
 import { CaptureTransport } from './capture/capture-transport.js';
+import { SmtpTransport } from './smtp/smtp-transport.js';
 
 /** What a transport factory may read. */
 export interface TransportContext {
@@ -13,6 +14,7 @@ export type TransportFactory = (ctx: TransportContext) => Transport;
 
 const factories = new Map<string, TransportFactory>([
   ['capture', (ctx) => new CaptureTransport(join(ctx.dataDir, 'outbox'))],
+  ['smtp', (ctx) => SmtpTransport.fromUrl(ctx.smtpUrl)],
 ]);
 
 /** Names of the registered transports. */
