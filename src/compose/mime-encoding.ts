@@ -2,7 +2,6 @@
 
 const NON_ASCII = /[^\x00-\x7f]/;
 const ATEXT_PHRASE = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*$/;
-const LONG_LINE = /[^\n]{999}/;
 
 /** True when `s` holds only 7-bit ASCII. */
 export function isAscii(s: string): boolean {
@@ -46,10 +45,22 @@ export interface EncodedBody {
   content: string;
 }
 
+/** True when some line of `s` (split on LF) is longer than 998 characters. A scan, not a regex: /[^\n]{999}/ backtracks quadratically. */
+function hasLongLine(s: string): boolean {
+  let start = 0;
+  for (;;) {
+    const nl = s.indexOf('\n', start);
+    const end = nl < 0 ? s.length : nl;
+    if (end - start > 998) return true;
+    if (nl < 0) return false;
+    start = nl + 1;
+  }
+}
+
 /** Encode a text body: 7bit when it is ASCII with short lines (readable, no cost), base64 otherwise. */
 export function encodeBody(body: string): EncodedBody {
   const normalised = body.replace(/\r\n?/g, '\n');
-  if (isAscii(normalised) && !LONG_LINE.test(normalised)) {
+  if (isAscii(normalised) && !hasLongLine(normalised)) {
     // A line of a lone "." is safe: SMTP transports dot-stuff on the wire.
     return { encoding: '7bit', content: normalised.replace(/\n/g, '\r\n') };
   }

@@ -13,7 +13,7 @@ export interface TemplateSource {
 export interface CompiledTemplate {
   subject: Template[];
   html: Template[];
-  /** null: the text part is derived from the rendered HTML. */
+  /** null: the text part is converted from each rendered HTML. */
   text: Template[] | null;
 }
 
@@ -40,11 +40,25 @@ export class TemplateEngine {
 
   /** Parse all parts, or throw TEMPLATE_SYNTAX naming the field, line and column. */
   compile(src: TemplateSource, fieldPrefix = ''): CompiledTemplate {
+    const html = this.parse(this.htmlLiquid, src.html, `${fieldPrefix}html`);
     return {
       subject: this.parse(this.plainLiquid, src.subject, `${fieldPrefix}subject`),
-      html: this.parse(this.htmlLiquid, src.html, `${fieldPrefix}html`),
-      text: src.text === null || src.text === '' ? null : this.parse(this.plainLiquid, src.text, `${fieldPrefix}text`),
+      html,
+      text: src.text === null || src.text === '' ? this.deriveText(src.html) : this.parse(this.plainLiquid, src.text, `${fieldPrefix}text`),
     };
+  }
+
+  /**
+   * A text template derived once from the HTML source, so rendering does not convert HTML to text per message.
+   * Null (convert after rendering instead) when a Liquid tag holds a '<' that the conversion could take for HTML.
+   */
+  private deriveText(html: string): Template[] | null {
+    if (html === '' || /\{[{%][^}]*</.test(html)) return null;
+    try {
+      return this.plainLiquid.parse(htmlToText(html));
+    } catch {
+      return null;
+    }
   }
 
   /** The cached compiled template for `key`, or undefined (a miss is counted by `compiled`). */
@@ -61,8 +75,12 @@ export class TemplateEngine {
       this.touch(key, hit);
       return hit;
     }
+    return this.put(key, this.compile(load()));
+  }
+
+  /** Cache a template compiled by the caller (counted as a miss); returns it. */
+  put(key: string, c: CompiledTemplate): CompiledTemplate {
     this.stats.misses++;
-    const c = this.compile(load());
     this.cache.set(key, c);
     if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
     return c;
@@ -75,7 +93,7 @@ export class TemplateEngine {
       return {
         subject: (this.plainLiquid.renderSync(c.subject, variables) as string).trim(),
         html,
-        text: c.text ? (this.plainLiquid.renderSync(c.text, variables) as string) : htmlToText(html),
+        text: c.text ? (this.plainLiquid.renderSync(c.text, variables) as string).trim() : htmlToText(html),
       };
     } catch (err) {
       throw new AppError('TEMPLATE_RENDER_FAILED', `template could not be rendered: ${(err as Error).message}`, { cause: err });

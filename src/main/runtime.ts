@@ -95,7 +95,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
       queueLifetimeMs: config.queueLifetimeHours * 3600_000,
     },
   );
-  const accept = new AcceptMessages(store, catalog, engine, clock, { defaultFrom: config.from, maxAttempts: config.maxRetries + 1 }, () => worker.wake());
+  const accept = new AcceptMessages(store, catalog, clock, { defaultFrom: config.from, maxAttempts: config.maxRetries + 1 }, () => worker.wake());
   return {
     config, log, clock, store, engine, catalog, accept, transport, worker, metrics, gate,
     suppressions: new Suppressions(store, clock),

@@ -5,7 +5,6 @@ import { headerProblem, hasLineBreak } from '../domain/headers.js';
 import { priorityRank } from '../domain/priority.js';
 import type { Clock } from '../ports/clock.js';
 import type { InsertResult, NewMessage, Store } from '../ports/store.js';
-import type { TemplateEngine } from '../compose/template-engine.js';
 import { MAX_BATCH, SendRequestSchema, type SendRequest } from './send-schema.js';
 import { validator } from './request-validation.js';
 import type { TemplateCatalog } from './template-catalog.js';
@@ -45,7 +44,6 @@ export class AcceptMessages {
   constructor(
     private readonly store: Store,
     private readonly templates: TemplateCatalog,
-    private readonly engine: TemplateEngine,
     private readonly clock: Clock,
     private readonly opts: AcceptOptions,
     /** Called after messages are stored, so in-process workers wake at once. */
@@ -137,7 +135,7 @@ export class AcceptMessages {
       if (req.html === undefined && req.text === undefined) throw invalid(`${p}html`, 'html or text is required when no template_id is given');
       if (hasLineBreak(req.subject)) throw fieldError(`${p}subject`, 'must not contain CR or LF (header injection)');
       // Inline content is Liquid too: refuse a syntax error now rather than fail at send time.
-      this.engine.compile({ subject: req.subject, html: req.html ?? '', text: req.text ?? null }, p);
+      this.templates.inline({ subject: req.subject, html: req.html ?? '', text: req.text ?? null }, p);
     }
 
     let dueAt = now;

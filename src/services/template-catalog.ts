@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../ports/clock.js';
 import type { MessageRecord, Store } from '../ports/store.js';
 import { AppError } from '../domain/errors.js';
-import type { CompiledTemplate, TemplateEngine } from '../compose/template-engine.js';
+import type { CompiledTemplate, TemplateEngine, TemplateSource } from '../compose/template-engine.js';
 
 /** What the accept path needs to know of a template. */
 export interface TemplateHead {
@@ -48,8 +48,18 @@ export class TemplateCatalog {
       if (!v) throw new AppError('TEMPLATE_NOT_FOUND', `template ${key} is missing from the store`);
       return this.engine.compiled(key, () => v);
     }
-    const src = { subject: m.subject ?? '', html: m.html ?? '', text: m.text };
+    return this.inline({ subject: m.subject ?? '', html: m.html ?? '', text: m.text }, '');
+  }
+
+  /**
+   * Inline content compiled once per distinct content (batches usually share one body), keyed by its hash.
+   * Throws TEMPLATE_SYNTAX naming `fieldPrefix` + the part when the Liquid is invalid.
+   */
+  inline(src: TemplateSource, fieldPrefix: string): CompiledTemplate {
     const key = `inline:${createHash('sha1').update(src.subject).update('\0').update(src.html).update('\0').update(src.text ?? '').digest('base64')}`;
-    return this.engine.compiled(key, () => src);
+    const hit = this.engine.peek(key);
+    if (hit) return hit;
+    // Compiled with the field prefix so a syntax error names the batch item.
+    return this.engine.put(key, this.engine.compile(src, fieldPrefix));
   }
 }

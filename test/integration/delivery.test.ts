@@ -28,7 +28,7 @@ beforeEach(async () => {
   clock = new FakeClock();
   engine = new TemplateEngine();
   catalog = new TemplateCatalog(store, engine, clock);
-  accept = new AcceptMessages(store, catalog, engine, clock, { defaultFrom: { address: 'app@postflow.test', domain: 'postflow.test', name: 'App' }, maxAttempts: 4 });
+  accept = new AcceptMessages(store, catalog, clock, { defaultFrom: { address: 'app@postflow.test', domain: 'postflow.test', name: 'App' }, maxAttempts: 4 });
 });
 afterEach(async () => {
   await store.close();
@@ -81,11 +81,11 @@ describe('delivery engine', () => {
     expect(events.filter((e) => e.type === 'deferred').map((e) => e.detail?.code)).toEqual([451, 451, 451]);
   });
 
-  it('fails a permanent rejection at once and keeps the reply', async () => {
+  it('bounces a permanent rejection at once and keeps the reply', async () => {
     const { id } = await accept.sendOne({ to: 'gone@example.com', subject: 's', text: 't' }, null);
     const w = worker(new ScriptedTransport(() => ({ ok: false, permanent: true, code: 550, enhancedCode: '5.1.1', response: '550 5.1.1 No such user' })));
     await w.runOnce();
-    expect(await store.getMessage(id)).toMatchObject({ status: 'failed', attempts: 1, lastCode: 550, lastError: '550 5.1.1 No such user' });
+    expect(await store.getMessage(id)).toMatchObject({ status: 'bounced', attempts: 1, lastCode: 550, lastError: '550 5.1.1 No such user' });
   });
 
   it('composes valid MIME: encoded non-ASCII headers, both parts, a stable Message-ID', async () => {

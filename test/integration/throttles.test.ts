@@ -30,7 +30,7 @@ beforeEach(async () => {
   clock = new FakeClock();
   engine = new TemplateEngine();
   catalog = new TemplateCatalog(store, engine, clock);
-  accept = new AcceptMessages(store, catalog, engine, clock, { defaultFrom: { address: 'app@postflow.test', domain: 'postflow.test' }, maxAttempts: 4 });
+  accept = new AcceptMessages(store, catalog, clock, { defaultFrom: { address: 'app@postflow.test', domain: 'postflow.test' }, maxAttempts: 4 });
 });
 afterEach(async () => {
   await store.close();

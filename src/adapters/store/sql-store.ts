@@ -7,6 +7,7 @@ import type { MessageStatus } from '../../domain/message-status.js';
 import { AppError } from '../../domain/errors.js';
 import type { Database, Migration } from './schema.js';
 import * as suppressions from './suppression-queries.js';
+import { resultDetail } from './result-detail.js';
 import { QUEUE_LEASED, QUEUE_WAITING, eventRow, messageToRow, rowToApiKey, rowToEvent, rowToMessage, rowToTemplate, rowToTemplateVersion } from './rows.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -335,14 +336,4 @@ export abstract class SqlStore implements Store {
       await trx.insertInto('message_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
     }
   }
-}
-
-function resultDetail(r: DeliveryResult): Record<string, unknown> | null {
-  const d: Record<string, unknown> = { ...(r.detail ?? {}) };
-  if (r.code !== undefined) d.code = r.code;
-  if (r.error !== undefined) d.response = r.error;
-  if (r.transport) d.transport = r.transport;
-  if (r.providerMessageId) d.provider_message_id = r.providerMessageId;
-  if (r.dueAt !== undefined && r.status === 'deferred') d.retry_at = new Date(r.dueAt).toISOString();
-  return Object.keys(d).length ? d : null;
 }

@@ -5,6 +5,8 @@ import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import { migrationsFor } from '../migrations.js';
 import { SqlStore } from '../sql-store.js';
+import type { DeliveryResult, InsertResult, MessageRecord, NewMessage } from '../../../ports/store.js';
+import { SqliteHotPath } from './sqlite-hot-path.js';
 
 /** The embedded store: one SQLite file in WAL mode, shared safely by several processes on one machine. */
 export class SqliteStore extends SqlStore {
@@ -14,7 +16,9 @@ export class SqliteStore extends SqlStore {
   // our explicit BEGIN IMMEDIATE … COMMIT blocks from interleaving with each other.
   private txQueue: Promise<unknown> = Promise.resolve();
 
-  private constructor(db: Kysely<Database>, readonly file: string) {
+  private hot: SqliteHotPath | null = null;
+
+  private constructor(db: Kysely<Database>, private readonly raw: BetterSqlite3.Database, readonly file: string) {
     super(db, migrationsFor('sqlite'));
   }
 
@@ -28,11 +32,44 @@ export class SqliteStore extends SqlStore {
     raw.pragma('busy_timeout = 10000');
     raw.pragma('foreign_keys = ON');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-    return new SqliteStore(db, file);
+    return new SqliteStore(db, raw, file);
+  }
+
+  override async migrate(): Promise<string[]> {
+    const applied = await super.migrate();
+    this.hot = new SqliteHotPath(this.raw);
+    return applied;
+  }
+
+  override insertMessages(messages: NewMessage[]): Promise<InsertResult[]> {
+    if (messages.length === 0) return Promise.resolve([]);
+    return this.serial(() => this.hotPath().insertMessages(messages));
+  }
+
+  override claimMessages(owner: string, now: number, limit: number, leaseMs: number): Promise<MessageRecord[]> {
+    return this.serial(() => this.hotPath().claimMessages(owner, now, limit, leaseMs));
+  }
+
+  override recordResults(owner: string, results: DeliveryResult[]): Promise<string[]> {
+    if (results.length === 0) return Promise.resolve([]);
+    return this.serial(() => this.hotPath().recordResults(owner, results));
+  }
+
+  private hotPath(): SqliteHotPath {
+    // Prepared after migrations: the statements name tables that must exist.
+    this.hot ??= new SqliteHotPath(this.raw);
+    return this.hot;
+  }
+
+  /** Run `fn` when no other write transaction of this store is open (they share one connection). */
+  private serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.txQueue.then(fn, fn);
+    this.txQueue = next.catch(() => undefined);
+    return next;
   }
 
   protected writeTx<T>(fn: (trx: Kysely<Database> | Transaction<Database>) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> =>
+    return this.serial(() =>
       this.db.connection().execute(async (conn) => {
         // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
         await sql`BEGIN IMMEDIATE`.execute(conn);
@@ -44,9 +81,6 @@ export class SqliteStore extends SqlStore {
           await sql`ROLLBACK`.execute(conn).catch(() => undefined);
           throw err;
         }
-      });
-    const next = this.txQueue.then(run, run);
-    this.txQueue = next.catch(() => undefined);
-    return next;
+      }));
   }
 }

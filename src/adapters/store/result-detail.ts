@@ -1,0 +1,12 @@
+import type { DeliveryResult } from '../../ports/store.js';
+
+/** The event detail recorded for a delivery result (reply code and text, transport, retry time). */
+export function resultDetail(r: DeliveryResult): Record<string, unknown> | null {
+  const d: Record<string, unknown> = { ...(r.detail ?? {}) };
+  if (r.code !== undefined) d.code = r.code;
+  if (r.error !== undefined) d.response = r.error;
+  if (r.transport) d.transport = r.transport;
+  if (r.providerMessageId) d.provider_message_id = r.providerMessageId;
+  if (r.dueAt !== undefined && r.status === 'deferred') d.retry_at = new Date(r.dueAt).toISOString();
+  return Object.keys(d).length ? d : null;
+}
