@@ -213,3 +213,25 @@ describe('smtp transport: relay limits and pooling', () => {
     expect(s.received.map((r) => r.to[0])).toEqual(['user1@example.com', 'user3@example.com', 'user5@example.com']);
   });
 });
+
+describe('smtp transport: wiring', () => {
+  it('is what the runtime uses when POSTFLOW_SMTP_URL is set: API → store → worker → relay', async () => {
+    const { startTestServer } = await import('../support/runtime.js');
+    server = await startSmtpServer({});
+    const rt = await startTestServer({ POSTFLOW_SMTP_URL: server.url({ max_connections: 2 }) }, { startWorkers: true });
+    try {
+      expect(rt.rt.transport.name).toBe('smtp');
+      const res = await rt.app.inject({ method: 'POST', url: '/api/v1/emails/send', headers: rt.auth, payload: { to: 'Ann <ann@example.com>', subject: 'Hi', text: 'Hello\n.dotted line' } });
+      expect(res.statusCode).toBe(202);
+      const id = res.json().id as string;
+      const until = Date.now() + 5000;
+      while ((await rt.rt.store.getMessage(id))!.status !== 'sent' && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+      expect(await rt.rt.store.getMessage(id)).toMatchObject({ status: 'sent' });
+      expect(server.received).toHaveLength(1);
+      expect(server.received[0]!.to).toEqual(['ann@example.com']);
+      expect(server.received[0]!.raw.toString()).toMatch(/\r\n\.dotted line\r\n/);
+    } finally {
+      await rt.close();
+    }
+  });
+});

@@ -37,7 +37,7 @@ beforeEach(async () => {
   clock = new FakeClock();
   engine = new TemplateEngine();
   catalog = new TemplateCatalog(store, engine, clock);
-  accept = new AcceptMessages(store, catalog, engine, clock, { defaultFrom: { address: 'app@postflow.test', domain: 'postflow.test', name: 'App' }, maxAttempts: 4 });
+  accept = new AcceptMessages(store, catalog, clock, { defaultFrom: { address: 'app@postflow.test', domain: 'postflow.test', name: 'App' }, maxAttempts: 4 });
   server = null;
   transport = null;
 });
@@ -186,6 +186,19 @@ describe('smtp transport against faulty relays', () => {
     const back = await t.sendBatch([testMessage(4), testMessage(5)]);
     expect(back.every((o) => o.ok)).toBe(true);
     expect(server.received).toHaveLength(2);
+  });
+
+  it('a relay that closes idle connections with 421: the next batch gets fresh ones, and no message a 421', async () => {
+    const { s, t } = await relay({ idleTimeoutMs: 300 }, { max_connections: 2 });
+    expect((await t.sendBatch([testMessage(1), testMessage(2), testMessage(3)])).every((o) => o.ok)).toBe(true);
+    const before = s.connections();
+    const until = Date.now() + 3000;
+    while (s.open() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(s.open()).toBe(0);
+    const again = await t.sendBatch([testMessage(4), testMessage(5)]);
+    expect(again).toEqual([expect.objectContaining({ ok: true }), expect.objectContaining({ ok: true })]);
+    expect(s.connections()).toBeGreaterThan(before);
+    expect(s.received).toHaveLength(5);
   });
 
   it('a relay that answers too slowly: the message times out (transient), the rest are delivered, then it too', async () => {

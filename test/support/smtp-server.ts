@@ -55,6 +55,8 @@ export interface SmtpServerOptions {
   rules?: ReplyRule[];
   /** Listen on this port (to bring a server back where it was); default 0. */
   port?: number;
+  /** Say "421 Timeout" and close a connection idle this long (smtp-server's default is 60 s). */
+  idleTimeoutMs?: number;
 }
 
 /** A running test SMTP server. */
@@ -110,6 +112,7 @@ export async function startSmtpServer(opts: SmtpServerOptions = {}): Promise<Tes
     banner: 'postflow test server',
     hidePIPELINING: opts.pipelining === false,
     ...(opts.size ? { size: opts.size } : {}),
+    ...(opts.idleTimeoutMs ? { socketTimeout: opts.idleTimeoutMs } : {}),
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert, secure: Boolean(opts.implicitTls) } : { hideSTARTTLS: true, disabledCommands: ['STARTTLS'] }),
     ...(opts.auth
       ? { authMethods: opts.auth.methods ?? ['PLAIN', 'LOGIN'], authOptional: false, allowInsecureAuth: true }

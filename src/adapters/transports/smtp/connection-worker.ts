@@ -43,6 +43,10 @@ export class ConnectionWorker {
   readonly conn: SmtpConnection;
   private readonly inFlight: Job[] = [];
   private idleWake: ((more: boolean) => void) | null = null;
+  // Set when the worker resumes after waiting idle, until the relay answers a MAIL FROM: a relay that timed
+  // the idle connection out may have said 421 and hung up in bytes not yet read, and that is no verdict on
+  // the message that was written into it.
+  private resumed = false;
 
   constructor(private readonly opts: SmtpOptions, private readonly src: JobSource) {
     this.conn = new SmtpConnection(opts, () => this.wakeIdle());
@@ -111,6 +115,7 @@ export class ConnectionWorker {
     if (!written) conn.write(envelopeCommands(job.msg, conn.capabilities, rset));
     if (rset) this.check(await conn.read(this.opts.commandTimeout, 'RSET'));
     const mail = this.check(await conn.read(this.opts.commandTimeout, 'MAIL FROM'));
+    this.resumed = false;
     const rcpts: RawReply[] = [];
     for (let i = 0; i < job.msg.envelope.to.length; i++) rcpts.push(this.check(await conn.read(this.opts.commandTimeout, 'RCPT TO')));
     const data = this.check(await conn.read(this.opts.commandTimeout, 'DATA'));
@@ -127,6 +132,7 @@ export class ConnectionWorker {
     const { conn } = this;
     if (rset) this.check(await conn.command('RSET'));
     const mail = this.check(await conn.command(mailFrom(job.msg, conn.capabilities), 'MAIL FROM'));
+    this.resumed = false;
     if (mail.code !== 250) return { go: false, outcome: replyFailure(mail) };
     const rcpts: RawReply[] = [];
     for (const a of job.msg.envelope.to) rcpts.push(this.check(await conn.command(`RCPT TO:<${a}>`, 'RCPT TO')));
@@ -171,15 +177,17 @@ export class ConnectionWorker {
     job.done(outcome);
   }
 
-  // The connection died. The job being answered when it timed out, any job whose content went out (the relay
-  // may have it) and everything after a 421 get a transient outcome; the rest go back to the queue once.
+  // The connection died. A job whose content went out gets a transient outcome (the relay may have it: never
+  // resent here); so do the job being answered when the relay timed out or said 421, unless the connection had
+  // just come back from idle; every other job goes back to the queue, once.
   private lost(err: Error): void {
     this.conn.destroy('error');
     const jobs = this.inFlight.splice(0);
+    const e = err instanceof SmtpError ? err : new SmtpError('closed', err.message);
+    const verdict = (e.kind === 'reply' || e.kind === 'timeout') && !this.resumed;
     jobs.forEach((job, i) => {
-      const e = err instanceof SmtpError ? err : new SmtpError('closed', err.message);
       if (job.bodySent) job.done(errorFailure(e, 'connection lost after the message was sent, before the relay confirmed it: '));
-      else if (e.kind === 'reply' || (e.kind === 'timeout' && i === 0) || job.requeued) job.done(errorFailure(e, e.kind === 'reply' ? '' : 'connection lost: '));
+      else if ((verdict && (i === 0 || e.kind === 'reply')) || job.requeued) job.done(errorFailure(e, e.kind === 'reply' ? '' : 'connection lost: '));
       else {
         job.requeued = true;
         this.src.requeue(job);
@@ -201,6 +209,7 @@ export class ConnectionWorker {
       const j = this.takeSendable();
       if (j || !block || this.conn.failed) return j;
       this.conn.setBusy(false);
+      this.resumed = true;
       const more = await new Promise<boolean>((resolve) => {
         this.idleWake = resolve;
         this.src.wait(resolve);
@@ -208,6 +217,12 @@ export class ConnectionWorker {
       this.idleWake = null;
       this.conn.setBusy(true);
       if (!more) return undefined;
+      // An idle connection the relay spoke on is one it is closing ("421 4.4.2 idle timeout"): writing a
+      // transaction to it would only earn that 421, so it is let go before it takes a message.
+      if (this.conn.hasUnread()) {
+        this.conn.destroy('the relay spoke on an idle connection');
+        return undefined;
+      }
     }
   }
 }

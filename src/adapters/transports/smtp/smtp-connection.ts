@@ -96,6 +96,11 @@ export class SmtpConnection {
     return this.read(this.opts.commandTimeout, what);
   }
 
+  /** True when the relay sent something nobody asked for yet (on an idle connection: a 421 before it hangs up). */
+  hasUnread(): boolean {
+    return this.reader.hasBuffered();
+  }
+
   /** Keep the process alive only while there is work (an idle pooled connection must not block exit). */
   setBusy(busy: boolean): void {
     if (busy) this.socket?.ref();
