@@ -1,6 +1,7 @@
 import { Liquid, type Template } from 'liquidjs';
 import { AppError } from '../domain/errors.js';
 import { htmlToText } from './html-to-text.js';
+import { compileFast, type FastTemplate } from './fast-liquid.js';
 
 /** Liquid sources of one template version (or of a message's inline content). */
 export interface TemplateSource {
@@ -9,12 +10,18 @@ export interface TemplateSource {
   text: string | null;
 }
 
-/** Parsed Liquid for the three parts; rendering never parses again. */
+/** One part compiled: liquidjs's parse, and the fast renderer when the part stays inside its subset. */
+export interface CompiledPart {
+  liquid: Template[];
+  fast: FastTemplate | null;
+}
+
+/** The three parts compiled; rendering never parses again. */
 export interface CompiledTemplate {
-  subject: Template[];
-  html: Template[];
+  subject: CompiledPart;
+  html: CompiledPart;
   /** null: the text part is converted from each rendered HTML. */
-  text: Template[] | null;
+  text: CompiledPart | null;
 }
 
 /** The output of one render. */
@@ -40,22 +47,29 @@ export class TemplateEngine {
 
   /** Parse all parts, or throw TEMPLATE_SYNTAX naming the field, line and column. */
   compile(src: TemplateSource, fieldPrefix = ''): CompiledTemplate {
-    const html = this.parse(this.htmlLiquid, src.html, `${fieldPrefix}html`);
+    const html = this.part(this.htmlLiquid, src.html, `${fieldPrefix}html`, true);
     return {
-      subject: this.parse(this.plainLiquid, src.subject, `${fieldPrefix}subject`),
+      subject: this.part(this.plainLiquid, src.subject, `${fieldPrefix}subject`, false),
       html,
-      text: src.text === null || src.text === '' ? this.deriveText(src.html) : this.parse(this.plainLiquid, src.text, `${fieldPrefix}text`),
+      text: src.text === null || src.text === '' ? this.deriveText(src.html) : this.part(this.plainLiquid, src.text, `${fieldPrefix}text`, false),
     };
+  }
+
+  private part(engine: Liquid, source: string, field: string, escape: boolean): CompiledPart {
+    // liquidjs parses first: it is the judge of syntax, the fast renderer only an accelerator.
+    const liquid = this.parse(engine, source, field);
+    return { liquid, fast: compileFast(source, escape) };
   }
 
   /**
    * A text template derived once from the HTML source, so rendering does not convert HTML to text per message.
    * Null (convert after rendering instead) when a Liquid tag holds a '<' that the conversion could take for HTML.
    */
-  private deriveText(html: string): Template[] | null {
+  private deriveText(html: string): CompiledPart | null {
     if (html === '' || /\{[{%][^}]*</.test(html)) return null;
+    const source = htmlToText(html);
     try {
-      return this.plainLiquid.parse(htmlToText(html));
+      return { liquid: this.plainLiquid.parse(source), fast: compileFast(source, false) };
     } catch {
       return null;
     }
@@ -89,15 +103,19 @@ export class TemplateEngine {
   /** Render a compiled template with variables; throws TEMPLATE_RENDER_FAILED on a runtime error. */
   render(c: CompiledTemplate, variables: Record<string, unknown>): RenderedContent {
     try {
-      const html = this.htmlLiquid.renderSync(c.html, variables) as string;
+      const html = this.renderPart(this.htmlLiquid, c.html, variables);
       return {
-        subject: (this.plainLiquid.renderSync(c.subject, variables) as string).trim(),
+        subject: this.renderPart(this.plainLiquid, c.subject, variables).trim(),
         html,
-        text: c.text ? (this.plainLiquid.renderSync(c.text, variables) as string).trim() : htmlToText(html),
+        text: c.text ? this.renderPart(this.plainLiquid, c.text, variables).trim() : htmlToText(html),
       };
     } catch (err) {
       throw new AppError('TEMPLATE_RENDER_FAILED', `template could not be rendered: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  private renderPart(engine: Liquid, p: CompiledPart, variables: Record<string, unknown>): string {
+    return p.fast ? p.fast(variables) : (engine.renderSync(p.liquid, variables) as string);
   }
 
   private touch(key: string, hit: CompiledTemplate): void {
