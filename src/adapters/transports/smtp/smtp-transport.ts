@@ -1,5 +1,6 @@
 import type { OutgoingMessage, SendOutcome, Transport } from '../../../ports/transport.js';
-import { ConnectionWorker, type Job, type JobSource } from './connection-worker.js';
+import { ConnectionWorker, type Job } from './connection-worker.js';
+import { JobQueue } from './job-queue.js';
 import { errorFailure, SmtpError } from './smtp-error.js';
 import { describeRelay, parseSmtpUrl, type SmtpOptions } from './smtp-options.js';
 
@@ -13,16 +14,14 @@ import { describeRelay, parseSmtpUrl, type SmtpOptions } from './smtp-options.js
  * relay's queue id when its reply names one), 5yz → permanent, 4yz, timeouts and lost connections → transient,
  * with `throttle` when the relay asked to slow down. Never throws for a message; never shows the password.
  */
-export class SmtpTransport implements Transport, JobSource {
+export class SmtpTransport implements Transport {
   readonly name = 'smtp';
   /** The relay as shown in logs: `smtp://user@host:port`, without the password. */
   readonly relay: string;
-  private queue: Job[] = [];
-  private head = 0;
+  private readonly queue = new JobQueue((woken) => this.dispatch(woken));
   private readonly workers = new Set<ConnectionWorker>();
   private readonly running = new Set<Promise<void>>();
   private opening = 0;
-  private idle = new Set<(more: boolean) => void>();
   private closed = false;
 
   constructor(readonly options: SmtpOptions) {
@@ -41,79 +40,41 @@ export class SmtpTransport implements Transport, JobSource {
     const outcomes = new Array<SendOutcome>(messages.length);
     let left = messages.length;
     return new Promise((resolve) => {
-      messages.forEach((msg, i) => {
-        this.queue.push({
-          msg,
-          requeued: false,
-          bodySent: false,
-          done: (o) => {
-            // A job is settled once; a second report (a late error) must not overwrite the first.
-            if (outcomes[i] !== undefined) return;
-            outcomes[i] = o;
-            if (--left === 0) resolve(outcomes);
-          },
-        });
-      });
-      this.dispatch();
+      const woken = this.queue.push(messages.map((msg, i): Job => ({
+        msg,
+        requeued: false,
+        bodySent: false,
+        done: (o) => {
+          // A job is settled once; a second report (a late error) must not overwrite the first.
+          if (outcomes[i] !== undefined) return;
+          outcomes[i] = o;
+          if (--left === 0) resolve(outcomes);
+        },
+      })));
+      this.dispatch(woken);
     });
   }
 
+  /** Fail what is still waiting (transiently), let in-flight transactions finish, QUIT every connection. */
   async close(): Promise<void> {
     this.closed = true;
-    this.failQueued(new SmtpError('closed', 'smtp transport is closing'));
-    const idle = [...this.idle];
-    this.idle.clear();
-    for (const w of idle) w(false);
+    this.failQueued(new SmtpError('closed', 'smtp transport closed before the message could be sent'));
+    this.queue.close();
     await Promise.all(this.running);
   }
 
-  /** Messages waiting for a connection. */
-  get queued(): number {
-    return this.queue.length - this.head;
-  }
-
-  take(): Job | undefined {
-    if (this.head >= this.queue.length) return undefined;
-    const j = this.queue[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    return j;
-  }
-
-  requeue(job: Job): void {
+  // Open connections while messages outnumber the connections about to take them (`woken` from parking, or
+  // still opening); busy ones take more as they finish.
+  private dispatch(woken = 0): void {
     if (this.closed) {
-      job.done(errorFailure(new SmtpError('closed', 'smtp transport closed before the message could be sent')));
+      this.failQueued(new SmtpError('closed', 'smtp transport closed before the message could be sent'));
       return;
     }
-    if (this.head > 0) this.queue[--this.head] = job;
-    else this.queue.unshift(job);
-    this.dispatch();
-  }
-
-  wait(wake: (more: boolean) => void): void {
-    if (this.closed) wake(false);
-    else if (this.queued > 0) wake(true);
-    else this.idle.add(wake);
-  }
-
-  unwait(wake: (more: boolean) => void): void {
-    this.idle.delete(wake);
-  }
-
-  // Wake the idle connections, and open new ones while messages outnumber the connections that will soon be
-  // free to take them (idle or still opening).
-  private dispatch(): void {
-    if (this.queued === 0) return;
-    const idle = [...this.idle];
-    this.idle.clear();
-    for (const w of idle) w(true);
-    while (this.workers.size < this.options.maxConnections && this.queued > idle.length + this.opening) this.spawn();
+    while (this.workers.size < this.options.maxConnections && this.queue.size > woken + this.opening) this.spawn();
   }
 
   private spawn(): void {
-    const w = new ConnectionWorker(this.options, this);
+    const w = new ConnectionWorker(this.options, this.queue);
     this.workers.add(w);
     this.opening++;
     const run = (async () => {
@@ -132,13 +93,13 @@ export class SmtpTransport implements Transport, JobSource {
       await w.run();
       this.workers.delete(w);
       // Replaced after QUIT at maxMessagesPerConnection, or after a drop that put messages back.
-      if (!this.closed) this.dispatch();
+      this.dispatch();
     })();
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
   }
 
   private failQueued(err: Error): void {
-    for (let j = this.take(); j; j = this.take()) j.done(errorFailure(err));
+    for (const j of this.queue.drain()) j.done(errorFailure(err));
   }
 }
