@@ -24,6 +24,7 @@ import { createTransport } from '../adapters/transports/registry.js';
 import { CaptureTransport } from '../adapters/transports/capture/capture-transport.js';
 import { PrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { buildApp } from '../adapters/http/build-app.js';
+import { packageVersion } from './version.js';
 
 /** Everything one Postflow process is made of. */
 export interface Runtime {
@@ -43,12 +44,6 @@ export interface Runtime {
   transport: Transport;
   worker: DeliveryWorker;
   secret: string;
-}
-
-/** The package version, for logs and the OpenAPI document. */
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 /** POSTFLOW_SECRET, or the one generated into the data dir at first start (mode 0600). */
