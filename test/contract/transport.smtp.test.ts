@@ -14,8 +14,8 @@ describeTransportContract('smtp', async () => {
   };
 });
 
-// The same contract without PIPELINING (commands one by one) and with STARTTLS is covered in
-// transport.smtp-modes.test.ts, which also checks AUTH and TLS settings the shared contract cannot express.
+// The same contract with commands one by one (a relay without PIPELINING). STARTTLS runs the contract in
+// transport.smtp-tls-auth.test.ts, beside the AUTH, TLS and pool checks the shared contract cannot express.
 describeTransportContract('smtp (no PIPELINING)', async () => {
   const server = await startSmtpServer({ pipelining: false, rules: [{ match: /^refuse/, code: 550, message: '5.1.1 No such user' }] });
   return {
