@@ -13,7 +13,8 @@ type Part = string | { path: string[]; filters: Filter[] };
 export type FastTemplate = (vars: Record<string, unknown>) => string;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+const NEEDS_ESCAPE = /[&<>"']/;
+const escapeHtml = (s: string): string => (NEEDS_ESCAPE.test(s) ? s.replace(/[&<>"']/g, (c) => ESCAPES[c]!) : s);
 
 /** liquidjs's stringify: strings as they are, nil as '', arrays joined, the rest through String(). */
 function stringify(v: unknown): string {

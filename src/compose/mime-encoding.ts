@@ -59,12 +59,13 @@ function hasLongLine(s: string): boolean {
 
 /** Encode a text body: 7bit when it is ASCII with short lines (readable, no cost), base64 otherwise. */
 export function encodeBody(body: string): EncodedBody {
-  const normalised = body.replace(/\r\n?/g, '\n');
-  if (isAscii(normalised) && !hasLongLine(normalised)) {
+  // One pass to CRLF: bare CR and bare LF become CRLF, existing CRLF stays.
+  const crlf = body.replace(/\r\n|\r|\n/g, '\r\n');
+  if (isAscii(crlf) && !hasLongLine(crlf)) {
     // A line of a lone "." is safe: SMTP transports dot-stuff on the wire.
-    return { encoding: '7bit', content: normalised.replace(/\n/g, '\r\n') };
+    return { encoding: '7bit', content: crlf };
   }
-  const b64 = Buffer.from(normalised.replace(/\n/g, '\r\n'), 'utf8').toString('base64');
+  const b64 = Buffer.from(crlf, 'utf8').toString('base64');
   const lines: string[] = [];
   for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
   return { encoding: 'base64', content: lines.join('\r\n') };

@@ -18,7 +18,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--timeout <s>', 'give up after this many seconds', positiveInt('--timeout'), 600)
     .option('--json', 'print the result as one JSON line')
     .option('--cpu-prof <dir>', 'write a V8 CPU profile of the server into this folder')
-    .action(async (o: { messages: number; batch: number; concurrency: number; workers: number; batchSize: number; sink?: string; timeout: number; json?: boolean; cpuProf?: string }) => {
+    .option('--worker-processes <n>', '0: one `postflow start`; n: `postflow api` + n `postflow worker` processes', (v: string) => Number(v), 0)
+    .action(async (o: { messages: number; batch: number; concurrency: number; workers: number; batchSize: number; sink?: string; timeout: number; json?: boolean; cpuProf?: string; workerProcesses: number }) => {
       const { runBench } = await import('../bench/run-bench.js');
       const r = await runBench({ ...o, timeoutSec: o.timeout }, (line) => process.stderr.write(`bench: ${line}\n`));
       if (o.json) {
@@ -30,7 +31,7 @@ export function registerBenchCommand(program: Command): void {
         `messages           ${r.messages} (sent ${r.sent}${Object.keys(r.notSent).length ? `, other ${JSON.stringify(r.notSent)}` : ''})`,
         `accepted/s         ${f(r.acceptedPerSec)}  (${f(r.acceptSeconds, 2)} s)`,
         `delivered/s        ${f(r.deliveredPerSec)}  (${f(r.deliverSeconds, 2)} s from the first request to the last result)`,
-        `server CPU         ${f(r.serverCpuSeconds, 1)} s   peak RSS ${f(r.serverPeakRssMiB)} MiB`,
+        `server CPU         ${f(r.serverCpuSeconds, 1)} s (all Postflow processes)   peak RSS ${f(r.serverPeakRssMiB)} MiB (largest process)`,
         `sink CPU           ${f(r.sinkCpuSeconds, 1)} s`,
         `accept→delivered   p50 ${f(r.latencyP50Ms)} ms   p99 ${f(r.latencyP99Ms)} ms`,
       ].join('\n') + '\n');
