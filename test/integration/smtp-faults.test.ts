@@ -4,48 +4,30 @@
 // so retries happen at once. Each case ends with every message delivered exactly once or failed with its
 // reason: none lost, none doubled.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SqliteStore } from '../../src/adapters/store/sqlite/sqlite-store.js';
 import { SmtpTransport } from '../../src/adapters/transports/smtp/smtp-transport.js';
-import { TemplateEngine } from '../../src/compose/template-engine.js';
-import { DEFAULT_RETRY_POLICY } from '../../src/domain/retry-policy.js';
-import { DeliveryWorker } from '../../src/engine/delivery-worker.js';
-import { silentLogger } from '../../src/ports/logger.js';
-import { noMetrics } from '../../src/ports/metrics.js';
 import type { MessageRecord } from '../../src/ports/store.js';
-import { AcceptMessages } from '../../src/services/accept-message.js';
-import { TemplateCatalog } from '../../src/services/template-catalog.js';
-import { FakeClock } from '../support/fakes.js';
+import type { DeliveryWorker } from '../../src/engine/delivery-worker.js';
+import { makePipeline, type TestPipeline } from '../support/pipeline.js';
 import { startSmtpServer, type SmtpServerOptions, type TestSmtpServer } from '../support/smtp-server.js';
 import { testMessage } from '../contract/transport-contract.js';
 
-let dir: string;
-let store: SqliteStore;
-let clock: FakeClock;
-let engine: TemplateEngine;
-let catalog: TemplateCatalog;
-let accept: AcceptMessages;
+let p: TestPipeline;
+let store: TestPipeline['store'];
+let clock: TestPipeline['clock'];
+let accept: TestPipeline['accept'];
 let server: TestSmtpServer | null;
 let transport: SmtpTransport | null;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pf-smtp-faults-'));
-  store = SqliteStore.open(join(dir, 'db'));
-  await store.migrate();
-  clock = new FakeClock();
-  engine = new TemplateEngine();
-  catalog = new TemplateCatalog(store, engine, clock);
-  accept = new AcceptMessages(store, catalog, clock, { defaultFrom: { address: 'app@postflow.test', domain: 'postflow.test', name: 'App' }, maxAttempts: 4 });
+  p = await makePipeline();
+  ({ store, clock, accept } = p);
   server = null;
   transport = null;
 });
 afterEach(async () => {
   await transport?.close();
   await server?.stop();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await p.close();
 });
 
 // Short timeouts keep every case well under 10 s; the relay is local, so anything slower is a fault.
@@ -57,8 +39,7 @@ async function relay(opts: SmtpServerOptions, query: Record<string, string | num
   return { s: server, t: transport };
 }
 
-const worker = (t: SmtpTransport) =>
-  new DeliveryWorker({ store, transport: t, catalog, engine, clock, log: silentLogger, metrics: noMetrics, random: () => 0.5 }, { loops: 1, batchSize: 10, leaseMs: 30_000, idleMs: 50, retry: DEFAULT_RETRY_POLICY });
+const worker = (t: SmtpTransport) => p.worker(t, 10);
 
 async function queue(recipients: string[]): Promise<string[]> {
   const r = await accept.sendBatch(recipients.map((to, i) => ({ to, subject: `s${i}`, text: `body ${i}\n.dot line` })), null);

@@ -1,45 +1,26 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SqliteStore } from '../../src/adapters/store/sqlite/sqlite-store.js';
 import { MemoryLimiter } from '../../src/adapters/limiter/memory-limiter.js';
-import { TemplateEngine } from '../../src/compose/template-engine.js';
-import { TemplateCatalog } from '../../src/services/template-catalog.js';
-import { AcceptMessages } from '../../src/services/accept-message.js';
-import { DeliveryWorker } from '../../src/engine/delivery-worker.js';
+import type { DeliveryWorker } from '../../src/engine/delivery-worker.js';
 import { ThrottleGate } from '../../src/engine/throttle-gate.js';
-import { DEFAULT_RETRY_POLICY } from '../../src/domain/retry-policy.js';
 import { DEFAULT_DOMAIN_LIMITS } from '../../src/domain/throttle-policy.js';
-import { silentLogger } from '../../src/ports/logger.js';
-import { noMetrics } from '../../src/ports/metrics.js';
 import type { SendOutcome, Transport } from '../../src/ports/transport.js';
-import { FakeClock, ScriptedTransport } from '../support/fakes.js';
+import { ScriptedTransport } from '../support/fakes.js';
+import { makePipeline, type TestPipeline } from '../support/pipeline.js';
 
-let dir: string;
-let store: SqliteStore;
-let clock: FakeClock;
-let accept: AcceptMessages;
-let engine: TemplateEngine;
-let catalog: TemplateCatalog;
+let p: TestPipeline;
+let store: TestPipeline['store'];
+let clock: TestPipeline['clock'];
+let accept: TestPipeline['accept'];
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pf-throttle-'));
-  store = SqliteStore.open(join(dir, 'db'));
-  await store.migrate();
-  clock = new FakeClock();
-  engine = new TemplateEngine();
-  catalog = new TemplateCatalog(store, engine, clock);
-  accept = new AcceptMessages(store, catalog, clock, { defaultFrom: { address: 'app@postflow.test', domain: 'postflow.test' }, maxAttempts: 4 });
+  p = await makePipeline();
+  ({ store, clock, accept } = p);
 });
 afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await p.close();
 });
 
-function worker(transport: Transport, gate: ThrottleGate, batchSize = 500) {
-  return new DeliveryWorker({ store, transport, catalog, engine, clock, log: silentLogger, metrics: noMetrics, gate, random: () => 0.5 }, { loops: 1, batchSize, leaseMs: 30_000, idleMs: 50, retry: DEFAULT_RETRY_POLICY });
-}
+const worker = (transport: Transport, gate: ThrottleGate, batchSize = 500) => p.worker(transport, batchSize, { gate });
 
 /** Run the worker over simulated time (1 s steps), returning when each message was sent, by domain. */
 async function simulate(w: DeliveryWorker, t: ScriptedTransport, seconds: number): Promise<Map<string, number[]>> {
