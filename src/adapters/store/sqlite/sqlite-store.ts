@@ -7,6 +7,8 @@ import { migrationsFor } from '../migrations.js';
 import { SqlStore } from '../sql-store.js';
 import type { DeliveryResult, InsertResult, MessageRecord, NewMessage } from '../../../ports/store.js';
 import { SqliteHotPath } from './sqlite-hot-path.js';
+import { Checkpointer } from './checkpointer.js';
+import { createRequire } from 'node:module';
 
 /** The embedded store: one SQLite file in WAL mode, shared safely by several processes on one machine. */
 export class SqliteStore extends SqlStore {
@@ -18,7 +20,7 @@ export class SqliteStore extends SqlStore {
 
   private hot: SqliteHotPath | null = null;
 
-  private constructor(db: Kysely<Database>, private readonly raw: BetterSqlite3.Database, readonly file: string) {
+  private constructor(db: Kysely<Database>, private readonly raw: BetterSqlite3.Database, readonly file: string, private readonly checkpointer: Checkpointer | null) {
     super(db, migrationsFor('sqlite'));
   }
 
@@ -31,8 +33,19 @@ export class SqliteStore extends SqlStore {
     raw.pragma('synchronous = NORMAL');
     raw.pragma('busy_timeout = 10000');
     raw.pragma('foreign_keys = ON');
+    // A file database checkpoints from its own thread (see Checkpointer); this connection never stalls on fsync.
+    let checkpointer: Checkpointer | null = null;
+    if (file !== ':memory:') {
+      raw.pragma('wal_autocheckpoint = 0');
+      checkpointer = new Checkpointer(file, createRequire(import.meta.url).resolve('better-sqlite3'));
+    }
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-    return new SqliteStore(db, raw, file);
+    return new SqliteStore(db, raw, file, checkpointer);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.checkpointer?.stop();
   }
 
   override async migrate(): Promise<string[]> {
