@@ -23,4 +23,31 @@ describe('SQLite checkpointer thread', () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('truncates the WAL once it passes its size limit, under continuous writes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-ckpt-'));
+    const file = join(dir, 'db');
+    const store = SqliteStore.open(file, { everyMs: 100, truncateBytes: 2_000_000 });
+    await store.migrate();
+    let maxWal = 0;
+    let resets = 0;
+    let prev = 0;
+    const until = Date.now() + 3000;
+    while (Date.now() < until) {
+      await store.insertMessages(Array.from({ length: 200 }, () => newMessage({ html: 'y'.repeat(2000) })));
+      const wal = statSync(`${file}-wal`).size;
+      if (prev > 2_000_000 && wal < prev) resets++;
+      prev = wal;
+      maxWal = Math.max(maxWal, wal);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // Far more than the limit was written in all, yet the WAL kept being cut back: it is bounded by the limit plus
+    // what is written between two checkpoints, not by the total written.
+    const total = statSync(file).size;
+    expect(total).toBeGreaterThan(10_000_000);
+    expect(resets).toBeGreaterThan(2);
+    expect(maxWal).toBeLessThan(total / 2);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

@@ -25,7 +25,7 @@ export class SqliteStore extends SqlStore {
   }
 
   /** Open (creating the folder and file when needed) the database at `file`, or ':memory:'. */
-  static open(file: string): SqliteStore {
+  static open(file: string, checkpoint: { everyMs?: number; truncateBytes?: number } = {}): SqliteStore {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const raw = new BetterSqlite3(file);
     raw.pragma('journal_mode = WAL');
@@ -37,7 +37,7 @@ export class SqliteStore extends SqlStore {
     let checkpointer: Checkpointer | null = null;
     if (file !== ':memory:') {
       raw.pragma('wal_autocheckpoint = 0');
-      checkpointer = new Checkpointer(file, createRequire(import.meta.url).resolve('better-sqlite3'));
+      checkpointer = new Checkpointer(file, createRequire(import.meta.url).resolve('better-sqlite3'), checkpoint);
     }
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
     return new SqliteStore(db, raw, file, checkpointer);
