@@ -98,15 +98,15 @@ export class DeliveryWorker {
     if (claimed.length === 0) return 0;
     const results = await this.deliver(claimed);
     const recorded = new Set(await store.recordResults(this.owner, results));
-    for (const r of results) {
+    // deliver() answers in claim order: results[i] belongs to claimed[i].
+    results.forEach((r, i) => {
       if (!recorded.has(r.id)) {
         this.deps.log.warn({ msg_id: r.id }, 'result not recorded: the lease had passed to another worker');
-        continue;
+        return;
       }
       this.deps.metrics.sendResult(this.deps.transport.name, r.status);
-      const m = claimed.find((c) => c.id === r.id);
-      if (m && r.status !== 'deferred') this.deps.metrics.processingDuration((r.at - m.createdAt) / 1000);
-    }
+      if (r.status !== 'deferred') this.deps.metrics.processingDuration((r.at - claimed[i]!.createdAt) / 1000);
+    });
     return claimed.length;
   }
 

@@ -1,20 +1,17 @@
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { describe, it, expect, beforeEach } from 'vitest';
 import { simpleParser } from 'mailparser';
 import type { Transport } from '../../src/ports/transport.js';
 import { ScriptedTransport } from '../support/fakes.js';
-import { makePipeline, type TestPipeline } from '../support/pipeline.js';
+import { usePipeline, type TestPipeline } from '../support/pipeline.js';
 
+const pipeline = usePipeline();
 let p: TestPipeline;
 let store: TestPipeline['store'];
 let clock: TestPipeline['clock'];
 let accept: TestPipeline['accept'];
-
-beforeEach(async () => {
-  p = await makePipeline();
+beforeEach(() => {
+  p = pipeline.current;
   ({ store, clock, accept } = p);
-});
-afterEach(async () => {
-  await p.close();
 });
 
 const worker = (transport: Transport, batchSize = 10) => p.worker(transport, batchSize);

@@ -1,23 +1,20 @@
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { describe, it, expect, beforeEach } from 'vitest';
 import { MemoryLimiter } from '../../src/adapters/limiter/memory-limiter.js';
 import type { DeliveryWorker } from '../../src/engine/delivery-worker.js';
 import { ThrottleGate } from '../../src/engine/throttle-gate.js';
 import { DEFAULT_DOMAIN_LIMITS } from '../../src/domain/throttle-policy.js';
 import type { SendOutcome, Transport } from '../../src/ports/transport.js';
 import { ScriptedTransport } from '../support/fakes.js';
-import { makePipeline, type TestPipeline } from '../support/pipeline.js';
+import { usePipeline, type TestPipeline } from '../support/pipeline.js';
 
+const pipeline = usePipeline();
 let p: TestPipeline;
 let store: TestPipeline['store'];
 let clock: TestPipeline['clock'];
 let accept: TestPipeline['accept'];
-
-beforeEach(async () => {
-  p = await makePipeline();
+beforeEach(() => {
+  p = pipeline.current;
   ({ store, clock, accept } = p);
-});
-afterEach(async () => {
-  await p.close();
 });
 
 const worker = (transport: Transport, gate: ThrottleGate, batchSize = 500) => p.worker(transport, batchSize, { gate });

@@ -1,5 +1,6 @@
 // Test support: the delivery pipeline in one process (temp SQLite store, catalog, accept service, fake clock),
 // for tests that drive the worker step by step with a transport of their choosing.
+import { afterEach, beforeEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,4 +45,19 @@ export async function makePipeline(): Promise<TestPipeline> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A fresh pipeline for every test of the calling file (registers beforeEach/afterEach). Read its parts through
+ * the returned object inside tests: they change from one test to the next.
+ */
+export function usePipeline(): { readonly current: TestPipeline } {
+  const holder = { current: undefined as unknown as TestPipeline };
+  beforeEach(async () => {
+    holder.current = await makePipeline();
+  });
+  afterEach(async () => {
+    await holder.current.close();
+  });
+  return holder;
 }
