@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type {
   ApiKeyRecord, DeliveryResult, InsertResult, MessageEvent, MessageQuery, MessageRecord, NewMessage,
   QueueDepth, Store, Suppression, SuppressionReason, TemplateRecord, TemplateVersion,
@@ -6,11 +6,11 @@ import type {
 import type { MessageStatus } from '../../domain/message-status.js';
 import { AppError } from '../../domain/errors.js';
 import type { Database, Migration } from './schema.js';
+import type { Db, SqlContext } from './sql-context.js';
 import * as suppressions from './suppression-queries.js';
 import { resultDetail } from './result-detail.js';
 import { QUEUE_LEASED, QUEUE_WAITING, eventRow, messageToRow, rowToApiKey, rowToEvent, rowToMessage, rowToTemplate, rowToTemplateVersion } from './rows.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
 
 // Rows per multi-row INSERT: ~35 parameters a row stays under both dialects' bound-parameter limits.
 const INSERT_CHUNK = 500;
@@ -28,6 +28,11 @@ export abstract class SqlStore implements Store {
   protected abstract writeTx<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
   /** Whether claim subqueries add FOR UPDATE SKIP LOCKED (PostgreSQL only; SQLite has one writer). */
   protected abstract readonly skipLocked: boolean;
+
+  /** The handle sub-stores (senders, contacts, …) are built on: same database, same write serialisation. */
+  sqlContext(): SqlContext {
+    return { dialect: this.dialect, db: this.db, writeTx: (fn) => this.writeTx(fn) };
+  }
 
   async migrate(): Promise<string[]> {
     await sql`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`.execute(this.db);
