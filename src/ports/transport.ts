@@ -14,6 +14,17 @@ export interface OutgoingMessage {
   raw: Buffer;
 }
 
+/**
+ * What a failure says about the sending identity rather than the message (Gmail, SES and relay quota answers):
+ * `exhausted` — the sender's daily quota is used up; `rate` — this sender must slow down;
+ * `account_rate` — the whole account behind it (a Google service account / project, an SES account) must slow down.
+ */
+export interface SenderSignal {
+  kind: 'exhausted' | 'rate' | 'account_rate';
+  /** When the provider says the sender may try again (epoch ms), if it says. */
+  retryAt?: number;
+}
+
 /** The result of handing one message to a transport. */
 export type SendOutcome =
   | { ok: true; providerMessageId: string; response: string }
@@ -25,6 +36,8 @@ export type SendOutcome =
       response: string;
       /** The reply asked to slow down (SMTP 421, 4.7.x, rate-limit wording; HTTP 429): back off the host or account as a whole. */
       throttle?: boolean;
+      /** The failure concerns the sender (quota, rate), not the message: move the message to another sender. */
+      sender?: SenderSignal;
     };
 
 /** A way to deliver composed messages (capture, smtp, gmail, ses). Transports only deliver; they never compose. */

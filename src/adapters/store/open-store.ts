@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Store } from '../../ports/store.js';
+import type { SqlStore } from './sql-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 
@@ -7,7 +7,7 @@ import { PostgresStore } from './postgres/postgres-store.js';
  * Open the store a URL names: `postgres://…`/`postgresql://…` → PostgreSQL; `sqlite:PATH`, a file path,
  * or nothing → SQLite (default `<dataDir>/postflow.db`).
  */
-export function openStore(url: string | undefined, dataDir: string, poolSize = 10): Store {
+export function openStore(url: string | undefined, dataDir: string, poolSize = 10): SqlStore {
   if (url && /^postgres(ql)?:\/\//.test(url)) return PostgresStore.open(url, poolSize);
   if (!url) return SqliteStore.open(join(dataDir, 'postflow.db'));
   return SqliteStore.open(url.replace(/^sqlite:(\/\/)?/, ''));
