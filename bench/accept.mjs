@@ -4,7 +4,7 @@
 //
 //   node bench/accept.mjs [--store sqlite|postgres|both|none] [--messages N] [--batch B] [--concurrency C]
 //                         [--content inline|template] [--warmup W] [--timeout S] [--json] [--cpu-prof DIR]
-//                         [--pg-url URL] [--log-level L] [--anchors]
+//                         [--pg-url URL] [--log-level L] [--anchors] [--root DIR]
 //
 // Needs a build (`npm run build`; `npm run bench:accept` does both). Each store gets a fresh server process on a
 // fresh temporary store (a temp data dir; for PostgreSQL a temporary database created on --pg-url and dropped
@@ -29,8 +29,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const BIN = join(ROOT, 'bin', 'postflow.js');
+const HERE = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts in 1/100 s
 
 // ---------------------------------------------------------------------------------------------- options
@@ -49,6 +48,7 @@ const { values: opt } = parseArgs({
     'cpu-prof': { type: 'string' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'log-level': { type: 'string', default: 'warn' },
+    root: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -57,6 +57,10 @@ if (opt.help) {
   process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
   process.exit(0);
 }
+// --root measures another built checkout of Postflow (e.g. the previous commit, for a before/after in one session).
+const ROOT = opt.root ? resolve(opt.root) : HERE;
+const BIN = join(ROOT, 'bin', 'postflow.js');
+
 const intOpt = (name, min, max) => {
   const raw = opt[name];
   const n = Number(raw);
@@ -177,7 +181,9 @@ const CONTENT_JSON = CONTENT === 'inline'
 function messageFields(i) {
   const f = FIRST[i % FIRST.length];
   const l = LAST[(i >>> 4) % LAST.length];
-  const addr = `${f.toLowerCase()}.${l.toLowerCase()}.${RUN}.${i}@${DOMAINS[i % DOMAINS.length]}`;
+  // The number is scrambled so that recipients arrive in random order, as an application's do: a store indexing
+  // recipients pays for random B-tree positions, which sequential addresses would hide.
+  const addr = `${f.toLowerCase()}.${l.toLowerCase()}.${(Math.imul(i + 1, 2654435761) >>> 0).toString(36)}.${RUN}@${DOMAINS[i % DOMAINS.length]}`;
   const to = i % 3 === 0 ? `${f} ${l} <${addr}>` : addr;
   const n = 1 + (i % 3);
   const items = [];

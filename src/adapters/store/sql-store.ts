@@ -12,6 +12,9 @@ import { resultDetail } from './result-detail.js';
 import { QUEUE_LEASED, QUEUE_WAITING, eventRow, messageToRow, rowToApiKey, rowToEvent, rowToMessage, rowToTemplate, rowToTemplateVersion } from './rows.js';
 
 
+/** The statuses ix_messages_attention covers (migration 0004): the ones people search for, rare in a healthy store. */
+const ATTENTION_STATUSES: readonly MessageStatus[] = ['failed', 'bounced', 'suppressed', 'cancelled', 'deferred'];
+
 // Rows per multi-row INSERT: ~35 parameters a row stays under both dialects' bound-parameter limits.
 const INSERT_CHUNK = 500;
 
@@ -193,8 +196,20 @@ export abstract class SqlStore implements Store {
 
   async listMessages(q: MessageQuery): Promise<MessageRecord[]> {
     let query = this.db.selectFrom('messages').selectAll();
-    if (q.status) query = query.where('status', '=', q.status);
-    if (q.recipient) query = query.where('to_address', '=', q.recipient);
+    if (q.status) {
+      query = query.where('status', '=', q.status);
+      // Repeating the partial index's own predicate lets SQLite's planner use ix_messages_attention (migration 0004).
+      if (ATTENTION_STATUSES.includes(q.status)) query = query.where(sql<boolean>`status IN ('failed', 'bounced', 'suppressed', 'cancelled', 'deferred')`);
+    }
+    if (q.recipient) {
+      const r = q.recipient;
+      // SQLite indexes recipients behind the accept path (SqliteRecipientIndexer): the index, plus the rows stored
+      // after its checkpoint, is every message to `r`. PostgreSQL indexes to_address directly.
+      query = this.dialect === 'sqlite'
+        ? query.where('id', 'in', sql<string>`(SELECT message_id FROM message_recipients WHERE address = ${r}
+            UNION ALL SELECT id FROM messages WHERE rowid > (SELECT last_rowid FROM recipient_index_state WHERE id = 1) AND to_address = ${r})`)
+        : query.where('to_address', '=', r);
+    }
     if (q.since !== undefined) query = query.where('created_at', '>=', q.since);
     if (q.until !== undefined) query = query.where('created_at', '<', q.until);
     if (q.before) query = query.where('id', '<', q.before);

@@ -8,7 +8,11 @@ import { SqlStore } from '../sql-store.js';
 import type { DeliveryResult, InsertResult, MessageRecord, NewMessage } from '../../../ports/store.js';
 import { SqliteHotPath } from './sqlite-hot-path.js';
 import { Checkpointer } from './checkpointer.js';
+import { SqliteRecipientIndexer } from './recipient-indexer.js';
 import { createRequire } from 'node:module';
+
+/** How long after an insert the recipient index catches up (ms). */
+const INDEX_DELAY_MS = 500;
 
 /** The embedded store: one SQLite file in WAL mode, shared safely by several processes on one machine. */
 export class SqliteStore extends SqlStore {
@@ -19,6 +23,9 @@ export class SqliteStore extends SqlStore {
   private txQueue: Promise<unknown> = Promise.resolve();
 
   private hot: SqliteHotPath | null = null;
+  private indexer: SqliteRecipientIndexer | null = null;
+  private indexTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   private constructor(db: Kysely<Database>, private readonly raw: BetterSqlite3.Database, readonly file: string, private readonly checkpointer: Checkpointer | null) {
     super(db, migrationsFor('sqlite'));
@@ -44,6 +51,9 @@ export class SqliteStore extends SqlStore {
   }
 
   override async close(): Promise<void> {
+    this.closed = true;
+    if (this.indexTimer) clearTimeout(this.indexTimer);
+    await this.txQueue;
     await super.close();
     await this.checkpointer?.stop();
   }
@@ -51,12 +61,36 @@ export class SqliteStore extends SqlStore {
   override async migrate(): Promise<string[]> {
     const applied = await super.migrate();
     this.hot = new SqliteHotPath(this.raw);
+    this.indexer = new SqliteRecipientIndexer(this.raw);
+    this.scheduleIndexing(0);
     return applied;
   }
 
   override insertMessages(messages: NewMessage[]): Promise<InsertResult[]> {
     if (messages.length === 0) return Promise.resolve([]);
-    return this.serial(() => this.hotPath().insertMessages(messages));
+    const out = this.serial(() => this.hotPath().insertMessages(messages));
+    this.scheduleIndexing(INDEX_DELAY_MS);
+    return out;
+  }
+
+  /**
+   * Index recipients of newly stored messages a little later, in one large chunk rather than one random B-tree
+   * insert per accepted message (docs/adr/0010-recipient-index.md). Runs in the write queue like any write.
+   */
+  private scheduleIndexing(delayMs: number): void {
+    if (this.indexTimer || this.closed || !this.indexer) return;
+    this.indexTimer = setTimeout(() => {
+      void this.serial(() => (this.closed ? 0 : this.indexer!.step())).then((n) => {
+        this.indexTimer = null;
+        // A full chunk means more is waiting: go on soon, but let other writes in between.
+        if (n > 0) this.scheduleIndexing(INDEX_DELAY_MS / 5);
+      }, () => {
+        // The file is busy or closing: the tail stays searchable; try again later.
+        this.indexTimer = null;
+        this.scheduleIndexing(INDEX_DELAY_MS * 4);
+      });
+    }, delayMs);
+    this.indexTimer.unref();
   }
 
   override claimMessages(owner: string, now: number, limit: number, leaseMs: number): Promise<MessageRecord[]> {
