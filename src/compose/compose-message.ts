@@ -10,6 +10,11 @@ export interface ComposedMessage extends OutgoingMessage {
   subject: string;
 }
 
+/** The RFC 5322 Message-ID of a stored message (without brackets): the same for every attempt. */
+export function messageIdFor(m: Pick<MessageRecord, 'id' | 'fromAddress'>): string {
+  return `${m.id.toLowerCase()}@${m.fromAddress.slice(m.fromAddress.lastIndexOf('@') + 1)}`;
+}
+
 /**
  * Render a stored message with its compiled template and build its MIME bytes. The Message-ID is derived
  * from the message id, so every attempt of one message carries the same Message-ID.
@@ -18,7 +23,7 @@ export function composeMessage(m: MessageRecord, compiled: CompiledTemplate, eng
   const content = engine.render(compiled, m.variables);
   const from: Mailbox = { address: m.fromAddress, domain: m.fromAddress.slice(m.fromAddress.lastIndexOf('@') + 1), name: m.fromName ?? undefined };
   const to: Mailbox = { address: m.toAddress, domain: m.toDomain, name: m.toName ?? undefined };
-  const messageId = `${m.id.toLowerCase()}@${from.domain}`;
+  const messageId = messageIdFor(m);
   let raw = buildMime({ from, to, replyTo: m.replyTo, subject: content.subject, html: content.html, text: content.text, headers: m.headers, messageId, date: now });
   // Only mail from the key's domain (or a subdomain) is signed: a foreign d= would not align for DMARC.
   if (dkim && dkimAligned(dkim, from.domain)) raw = dkimSign(raw, dkim, now);

@@ -18,6 +18,8 @@ export interface Config {
   googleTokenUrl?: string;
   /** Concurrent delivery loops per worker process. */
   workers: number;
+  /** Threads that compose and send beside the main thread; 'auto' = 1 when the machine has 2 or more cores. */
+  deliveryThreads: number | 'auto';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   from: Mailbox;
   batchSize: number;
@@ -83,6 +85,7 @@ const FIELDS: Field[] = [
   { env: 'POSTFLOW_GOOGLE_API_URL', key: 'googleApiUrl', parse: url(['http', 'https']) },
   { env: 'POSTFLOW_GOOGLE_TOKEN_URL', key: 'googleTokenUrl', parse: url(['http', 'https']) },
   { env: 'POSTFLOW_WORKERS', key: 'workers', parse: int(0, 256), def: 4 },
+  { env: 'POSTFLOW_DELIVERY_THREADS', key: 'deliveryThreads', parse: (r) => (r === 'auto' ? r : int(0, 16)(r)), def: 'auto' },
   { env: 'POSTFLOW_LOG_LEVEL', key: 'logLevel', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), def: 'info' },
   { env: 'POSTFLOW_FROM', key: 'from', parse: (r) => { const m = parseMailbox(r); if (typeof m === 'string') throw new Error(m); return m; }, def: 'Postflow <postflow@postflow.local>' },
   { env: 'POSTFLOW_BATCH_SIZE', key: 'batchSize', parse: int(1, 5000), def: 100 },

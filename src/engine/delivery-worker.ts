@@ -4,12 +4,12 @@ import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { DeliveryMetrics } from '../ports/metrics.js';
 import type { DeliveryResult, MessageRecord, Store } from '../ports/store.js';
-import type { OutgoingMessage, SendOutcome, Transport } from '../ports/transport.js';
-import { composeMessage } from '../compose/compose-message.js';
+import type { SendOutcome, Transport } from '../ports/transport.js';
 import type { DkimKey } from '../compose/dkim.js';
 import type { TemplateEngine } from '../compose/template-engine.js';
 import type { TemplateCatalog } from '../services/template-catalog.js';
 import { classifyOutcome } from './classify-outcome.js';
+import { InProcessComposeSend, type ComposeSend, type ComposeSendResult } from './compose-send.js';
 import type { ThrottleGate } from './throttle-gate.js';
 
 /** Tuning of the delivery loops. */
@@ -40,6 +40,8 @@ export interface DeliveryDeps {
   gate?: ThrottleGate;
   /** DKIM key for mail from its domain; no signing when absent. */
   dkim?: DkimKey;
+  /** Where composing and sending happen (e.g. delivery threads); default: on this thread, with `transport`. */
+  composeSend?: ComposeSend;
   random?: () => number;
 }
 
@@ -54,8 +56,11 @@ export class DeliveryWorker {
   private loops: Promise<void>[] = [];
   private reaper: NodeJS.Timeout | null = null;
   private waiters: Array<() => void> = [];
+  private readonly composeSend: ComposeSend;
 
-  constructor(private readonly deps: DeliveryDeps, private readonly opts: DeliveryOptions) {}
+  constructor(private readonly deps: DeliveryDeps, private readonly opts: DeliveryOptions) {
+    this.composeSend = deps.composeSend ?? new InProcessComposeSend(deps.catalog, deps.engine, deps.transport, deps.dkim);
+  }
 
   /** Start the loops and the lease reaper. */
   start(): void {
@@ -104,7 +109,7 @@ export class DeliveryWorker {
         this.deps.log.warn({ msg_id: r.id }, 'result not recorded: the lease had passed to another worker');
         return;
       }
-      this.deps.metrics.sendResult(this.deps.transport.name, r.status);
+      this.deps.metrics.sendResult(this.composeSend.transportName, r.status);
       if (r.status !== 'deferred') this.deps.metrics.processingDuration((r.at - claimed[i]!.createdAt) / 1000);
     });
     return claimed.length;
@@ -147,7 +152,7 @@ export class DeliveryWorker {
   }
 
   private async deliver(batch: MessageRecord[]): Promise<DeliveryResult[]> {
-    const { clock, catalog, engine, transport, store, gate } = this.deps;
+    const { clock, store, gate } = this.deps;
     const results = new Map<string, DeliveryResult>();
     const started = clock.now();
     // Suppressed addresses (bounced, complained, unsubscribed, listed by hand) are never sent to.
@@ -167,29 +172,23 @@ export class DeliveryWorker {
       }
       ready.push(m);
     }
-    const outgoing: OutgoingMessage[] = [];
-    const composedFrom: MessageRecord[] = [];
-    for (const m of ready) {
-      try {
-        outgoing.push(composeMessage(m, await catalog.compiledFor(m), engine, started, this.deps.dkim));
-        composedFrom.push(m);
-      } catch (err) {
-        // A message that cannot be composed will not compose on a retry either.
-        results.set(m.id, { id: m.id, status: 'failed', at: clock.now(), error: `compose failed: ${(err as Error).message}` });
-      }
-    }
-    const outcomes = await this.send(outgoing);
+    const sent = await this.send(ready, started);
     const at = clock.now();
-    for (let i = 0; i < outgoing.length; i++) {
-      const m = composedFrom[i]!;
-      const out = outcomes[i]!;
+    for (let i = 0; i < ready.length; i++) {
+      const m = ready[i]!;
+      const s = sent[i]!;
+      if (!s.composed) {
+        results.set(m.id, { id: m.id, status: 'failed', at, error: s.error });
+        continue;
+      }
+      const out = s.outcome;
       let throttleSlot: number | undefined;
       if (!out.ok && out.throttle && gate) {
         gate.throttled(m.toDomain, at);
         throttleSlot = Math.max(at + 1000, (await gate.admit({ ...m, throttleSlot: null }, at)).sendAt);
       }
       const r = classifyOutcome(m, out, {
-        at, transport: transport.name, messageIdHeader: outgoing[i]!.messageId, retry: this.opts.retry,
+        at, transport: this.composeSend.transportName, messageIdHeader: s.messageId, retry: this.opts.retry,
         random: (this.deps.random ?? Math.random)(), throttleSlot, queueLifetimeMs: this.opts.queueLifetimeMs ?? 72 * 3600_000,
       });
       this.logResult(r, out, at - started);
@@ -198,15 +197,13 @@ export class DeliveryWorker {
     return batch.map((m) => results.get(m.id)!);
   }
 
-  private async send(outgoing: OutgoingMessage[]): Promise<SendOutcome[]> {
-    if (outgoing.length === 0) return [];
-    this.deps.metrics.inFlight(outgoing.length);
+  private async send(ready: MessageRecord[], now: number): Promise<ComposeSendResult[]> {
+    if (ready.length === 0) return [];
+    this.deps.metrics.inFlight(ready.length);
     try {
-      return await this.deps.transport.sendBatch(outgoing);
-    } catch (err) {
-      return outgoing.map(() => ({ ok: false, permanent: false, response: `transport error: ${(err as Error).message}` }));
+      return await this.composeSend.run(ready, now);
     } finally {
-      this.deps.metrics.inFlight(-outgoing.length);
+      this.deps.metrics.inFlight(-ready.length);
     }
   }
 

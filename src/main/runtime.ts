@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import pino from 'pino';
@@ -15,6 +16,9 @@ import { ManageTemplates } from '../services/manage-templates.js';
 import { QueryMessages } from '../services/query-messages.js';
 import { TemplateCatalog } from '../services/template-catalog.js';
 import { DeliveryWorker } from '../engine/delivery-worker.js';
+import type { ComposeSend } from '../engine/compose-send.js';
+import { ThreadedComposeSend } from '../engine/threaded-compose-send.js';
+import type { DeliveryThreadData } from './delivery-thread.js';
 import { ThrottleGate } from '../engine/throttle-gate.js';
 import { DEFAULT_DOMAIN_LIMITS } from '../domain/throttle-policy.js';
 import { Suppressions } from '../services/suppressions.js';
@@ -25,6 +29,10 @@ import { CaptureTransport } from '../adapters/transports/capture/capture-transpo
 import { PrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { buildApp } from '../adapters/http/build-app.js';
 import { packageVersion } from './version.js';
+
+// A worker thread runs JavaScript: from sources run by vitest (src/main/runtime.ts) it is the built copy in dist/
+// (`npm test` builds first); from the built runtime, the file beside it.
+const DELIVERY_THREAD_SCRIPT = new URL(import.meta.url.endsWith('.ts') ? '../../dist/main/delivery-thread.js' : './delivery-thread.js', import.meta.url);
 
 /** Everything one Postflow process is made of. */
 export interface Runtime {
@@ -42,6 +50,8 @@ export interface Runtime {
   gate: ThrottleGate;
   metrics: PrometheusMetrics;
   transport: Transport;
+  /** Delivery threads when configured (they own their transports); closed with the runtime. */
+  threads: ComposeSend | null;
   worker: DeliveryWorker;
   secret: string;
 }
@@ -70,7 +80,17 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   if (applied.length) log.info({ migrations: applied, store: store.dialect }, 'migrations applied');
   const engine = new TemplateEngine();
   const catalog = new TemplateCatalog(store, engine, clock);
-  const transport = createTransport(config.smtpUrl ? 'smtp' : 'capture', { dataDir: config.dataDir, smtpUrl: config.smtpUrl });
+  const transportName = config.smtpUrl ? 'smtp' : 'capture';
+  const transportCtx = { dataDir: config.dataDir, smtpUrl: config.smtpUrl };
+  const transport = createTransport(transportName, transportCtx);
+  const threadCount = config.deliveryThreads === 'auto' ? (availableParallelism() >= 2 ? 1 : 0) : config.deliveryThreads;
+  const threadData: DeliveryThreadData = {
+    transport: { name: transportName, ctx: transportCtx },
+    dkim: config.dkimKey ? { domain: config.dkimDomain!, selector: config.dkimSelector!, privateKeyPem: config.dkimKey } : undefined,
+  };
+  const threads = threadCount > 0 && config.workers > 0
+    ? new ThreadedComposeSend(transport.name, catalog, DELIVERY_THREAD_SCRIPT, threadData, threadCount, (why) => log.error({ why }, 'delivery thread failed; its batches will be retried'))
+    : null;
   const metrics = new PrometheusMetrics(store, [{ name: 'template', stats: engine.stats }]);
   // Receivers' limits protect sender reputation; the capture outbox has no receivers, so by default it is not throttled.
   const domains = config.domainLimits ?? (transport.name === 'capture' ? {} : DEFAULT_DOMAIN_LIMITS);
@@ -80,6 +100,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
     {
       store, transport, catalog, engine, clock, log: log as unknown as Logger, metrics, gate,
       dkim: config.dkimKey ? { domain: config.dkimDomain!, selector: config.dkimSelector!, privateKey: createPrivateKey(config.dkimKey) } : undefined,
+      composeSend: threads ?? undefined,
     },
     {
       loops: config.workers,
@@ -92,7 +113,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   );
   const accept = new AcceptMessages(store, catalog, clock, { defaultFrom: config.from, maxAttempts: config.maxRetries + 1 }, () => worker.wake());
   return {
-    config, log, clock, store, engine, catalog, accept, transport, worker, metrics, gate,
+    config, log, clock, store, engine, catalog, accept, transport, threads, worker, metrics, gate,
     suppressions: new Suppressions(store, clock),
     apiKeys: new ApiKeys(store, clock),
     templates: new ManageTemplates(store, engine, catalog, clock),

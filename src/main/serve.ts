@@ -46,6 +46,7 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
     log.info({ signal }, 'shutting down');
     await app?.close();
     await rt.worker.stop();
+    await rt.threads?.close();
     await rt.transport.close();
     await rt.store.close();
     process.exit(0);

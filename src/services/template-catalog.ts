@@ -4,6 +4,9 @@ import type { MessageRecord, Store } from '../ports/store.js';
 import { AppError } from '../domain/errors.js';
 import type { CompiledTemplate, TemplateEngine, TemplateSource } from '../compose/template-engine.js';
 
+/** The store reads the catalog needs (a composer thread answers them from the sources it was sent). */
+export type TemplateReader = Pick<Store, 'getTemplate' | 'getTemplateVersion'>;
+
 /** What the accept path needs to know of a template. */
 export interface TemplateHead {
   id: string;
@@ -18,8 +21,9 @@ export interface TemplateHead {
  */
 export class TemplateCatalog {
   private readonly heads = new Map<string, { head: TemplateHead | null; until: number }>();
+  private readonly sources = new Map<string, TemplateSource>();
 
-  constructor(private readonly store: Store, private readonly engine: TemplateEngine, private readonly clock: Clock, private readonly ttlMs = 2000) {}
+  constructor(private readonly store: TemplateReader, private readonly engine: TemplateEngine, private readonly clock: Clock, private readonly ttlMs = 2000) {}
 
   /** The current head of a template, or null when it does not exist (or was deleted). */
   async current(id: string): Promise<TemplateHead | null> {
@@ -49,6 +53,24 @@ export class TemplateCatalog {
       return this.engine.compiled(key, () => v);
     }
     return this.inline({ subject: m.subject ?? '', html: m.html ?? '', text: m.text }, '');
+  }
+
+  /**
+   * The cache key and Liquid sources of a stored message's template version, for a composer in another thread;
+   * null for inline content (it travels with the message). Versions are immutable, so sources are cached.
+   */
+  async sourceFor(m: MessageRecord): Promise<{ key: string; source: TemplateSource } | null> {
+    if (m.templateId === null || m.templateVersion === null) return null;
+    const key = `${m.templateId}@${m.templateVersion}`;
+    let source = this.sources.get(key);
+    if (!source) {
+      const v = await this.store.getTemplateVersion(m.templateId, m.templateVersion);
+      if (!v) throw new AppError('TEMPLATE_NOT_FOUND', `template ${key} is missing from the store`);
+      source = { subject: v.subject, html: v.html, text: v.text };
+      this.sources.set(key, source);
+      if (this.sources.size > 1000) this.sources.delete(this.sources.keys().next().value as string);
+    }
+    return { key, source };
   }
 
   /**

@@ -1,0 +1,65 @@
+import type { MessageRecord } from '../ports/store.js';
+import type { OutgoingMessage, SendOutcome, Transport } from '../ports/transport.js';
+import { composeMessage } from '../compose/compose-message.js';
+import type { DkimKey } from '../compose/dkim.js';
+import type { TemplateEngine } from '../compose/template-engine.js';
+import type { TemplateCatalog } from '../services/template-catalog.js';
+
+/** What became of one message handed to a ComposeSend: sent (or refused) with its Message-ID, or not composable. */
+export type ComposeSendResult =
+  | { composed: true; messageId: string; outcome: SendOutcome }
+  | { composed: false; error: string };
+
+/**
+ * The CPU-heavy middle of delivery: render and build each claimed message, then hand the batch to a transport.
+ * Answers one result per message, in order, and never rejects for a per-message problem.
+ */
+export interface ComposeSend {
+  /** The transport's registry name, for results and metrics. */
+  readonly transportName: string;
+  run(batch: MessageRecord[], now: number): Promise<ComposeSendResult[]>;
+  close(): Promise<void>;
+}
+
+/** Composes and sends on the calling thread. */
+export class InProcessComposeSend implements ComposeSend {
+  readonly transportName: string;
+
+  constructor(
+    private readonly catalog: TemplateCatalog,
+    private readonly engine: TemplateEngine,
+    private readonly transport: Transport,
+    private readonly dkim?: DkimKey,
+  ) {
+    this.transportName = transport.name;
+  }
+
+  async run(batch: MessageRecord[], now: number): Promise<ComposeSendResult[]> {
+    const results: ComposeSendResult[] = new Array(batch.length);
+    const outgoing: OutgoingMessage[] = [];
+    const at: number[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        outgoing.push(composeMessage(batch[i]!, await this.catalog.compiledFor(batch[i]!), this.engine, now, this.dkim));
+        at.push(i);
+      } catch (err) {
+        // A message that cannot be composed will not compose on a retry either.
+        results[i] = { composed: false, error: `compose failed: ${(err as Error).message}` };
+      }
+    }
+    let outcomes: SendOutcome[];
+    try {
+      outcomes = outgoing.length ? await this.transport.sendBatch(outgoing) : [];
+    } catch (err) {
+      outcomes = outgoing.map(() => ({ ok: false, permanent: false, response: `transport error: ${(err as Error).message}` }));
+    }
+    at.forEach((i, k) => {
+      results[i] = { composed: true, messageId: outgoing[k]!.messageId, outcome: outcomes[k]! };
+    });
+    return results;
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}

@@ -1,0 +1,141 @@
+import { Worker } from 'node:worker_threads';
+import type { MessageRecord } from '../ports/store.js';
+import type { TemplateSource } from '../compose/template-engine.js';
+import { messageIdFor } from '../compose/compose-message.js';
+import type { TemplateCatalog } from '../services/template-catalog.js';
+import type { ComposeSend, ComposeSendResult } from './compose-send.js';
+
+/** A batch for a delivery thread: the messages, the time to stamp them with, and template sources it lacks. */
+export interface ThreadBatch {
+  type: 'batch';
+  seq: number;
+  now: number;
+  templates: Array<[string, TemplateSource]>;
+  batch: MessageRecord[];
+}
+
+/** What a delivery thread answers. */
+export type ThreadReply = { type: 'results'; seq: number; results: ComposeSendResult[] } | { type: 'closed' };
+
+interface Pending {
+  resolve: (r: ComposeSendResult[]) => void;
+  size: number;
+}
+
+/** One delivery thread and what it has been sent. */
+class DeliveryThread {
+  readonly worker: Worker;
+  readonly known = new Set<string>();
+  readonly pending = new Map<number, Pending>();
+  dead = false;
+
+  constructor(script: URL, workerData: unknown, onDeath: (t: DeliveryThread, why: string) => void) {
+    this.worker = new Worker(script, { workerData });
+    this.worker.on('message', (m: ThreadReply) => {
+      if (m.type !== 'results') return;
+      const p = this.pending.get(m.seq);
+      this.pending.delete(m.seq);
+      p?.resolve(m.results);
+    });
+    this.worker.on('error', (e) => onDeath(this, e.message));
+    this.worker.on('exit', (code) => onDeath(this, `exited with code ${code}`));
+  }
+}
+
+/**
+ * Composes and sends in worker threads, so rendering, MIME building and the transport's socket work run on other
+ * cores than the one that serves the API and writes the store (docs/adr/0011-delivery-threads.md). Each thread owns
+ * a transport built from the same settings and a template cache filled from sources sent once per thread. A batch
+ * goes to the thread with the fewest messages in hand. A thread that dies answers its batches with a transient
+ * failure (their fate is unknown, as after a crash: they are retried) and is replaced on the next batch.
+ */
+export class ThreadedComposeSend implements ComposeSend {
+  private readonly threads: Array<DeliveryThread | null>;
+  private seq = 0;
+  private closing = false;
+
+  constructor(
+    readonly transportName: string,
+    private readonly catalog: TemplateCatalog,
+    private readonly script: URL,
+    private readonly workerData: unknown,
+    count: number,
+    private readonly onError: (why: string) => void = () => undefined,
+  ) {
+    this.threads = Array.from({ length: Math.max(1, count) }, () => null);
+  }
+
+  async run(batch: MessageRecord[], now: number): Promise<ComposeSendResult[]> {
+    if (batch.length === 0) return [];
+    const t = this.pick();
+    const templates: Array<[string, TemplateSource]> = [];
+    const failed: ComposeSendResult[] = new Array(batch.length);
+    const send: MessageRecord[] = [];
+    const at: number[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const m = batch[i]!;
+      try {
+        const src = await this.catalog.sourceFor(m);
+        if (src && !t.known.has(src.key)) {
+          t.known.add(src.key);
+          templates.push([src.key, src.source]);
+        }
+        send.push(m);
+        at.push(i);
+      } catch (err) {
+        failed[i] = { composed: false, error: `compose failed: ${(err as Error).message}` };
+      }
+    }
+    if (send.length === 0) return failed;
+    const seq = ++this.seq;
+    const results = await new Promise<ComposeSendResult[]>((resolve) => {
+      t.pending.set(seq, { resolve, size: send.length });
+      const msg: ThreadBatch = { type: 'batch', seq, now, templates, batch: send };
+      t.worker.postMessage(msg);
+    });
+    at.forEach((i, k) => {
+      const r = results[k]!;
+      // A dead thread's answer carries no Message-ID; it is derived from the message, as the composer does.
+      failed[i] = r.composed && !r.messageId ? { ...r, messageId: messageIdFor(send[k]!) } : r;
+    });
+    return failed;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.threads.map(async (t) => {
+      if (!t || t.dead) return;
+      const gone = new Promise<void>((resolve) => t.worker.once('exit', () => resolve()));
+      t.worker.postMessage({ type: 'close' });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise<void>((r) => (timer = setTimeout(r, 10_000)))]);
+      clearTimeout(timer);
+      await t.worker.terminate();
+    }));
+  }
+
+  private pick(): DeliveryThread {
+    let best = -1;
+    let load = Infinity;
+    for (let i = 0; i < this.threads.length; i++) {
+      let t = this.threads[i];
+      if (!t || t.dead) t = this.threads[i] = new DeliveryThread(this.script, this.workerData, (d, why) => this.died(d, why));
+      let n = 0;
+      for (const p of t.pending.values()) n += p.size;
+      if (n < load) {
+        load = n;
+        best = i;
+      }
+    }
+    return this.threads[best]!;
+  }
+
+  private died(t: DeliveryThread, why: string): void {
+    if (t.dead) return;
+    t.dead = true;
+    if (!this.closing) this.onError(`delivery thread ${why}`);
+    const response = `delivery thread ${why}: the outcome of this attempt is unknown`;
+    for (const p of t.pending.values()) p.resolve(Array.from({ length: p.size }, () => ({ composed: true, messageId: '', outcome: { ok: false, permanent: false, response } })));
+    t.pending.clear();
+  }
+}

@@ -1,0 +1,71 @@
+// Delivery threads (ThreadedComposeSend): messages composed and sent in worker threads end to end, and a thread
+// that dies mid-batch answers its messages with a transient failure and is replaced.
+import { describe, it, expect, afterEach } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ThreadedComposeSend } from '../../src/engine/threaded-compose-send.js';
+import { TemplateCatalog } from '../../src/services/template-catalog.js';
+import { TemplateEngine } from '../../src/compose/template-engine.js';
+import { systemClock } from '../../src/ports/clock.js';
+import type { MessageRecord } from '../../src/ports/store.js';
+import { startTestServer, type TestServer } from '../support/runtime.js';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function waitFor(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('delivery threads', () => {
+  it('composes and sends in two threads: every message captured once, with its template version', async () => {
+    server = await startTestServer({ POSTFLOW_DELIVERY_THREADS: '2', POSTFLOW_BATCH_SIZE: '10' }, { startWorkers: true });
+    const { app, auth, rt, dataDir } = server;
+    expect(rt.threads).not.toBeNull();
+    const t = await app.inject({ method: 'POST', url: '/api/v1/templates', headers: auth, payload: { id: 'hello', name: 'Hello', subject: 'Hi {{ name }}', html: '<p>Hello {{ name }} — {{ n }}</p>' } });
+    expect(t.statusCode).toBe(201);
+    const messages = Array.from({ length: 60 }, (_, i) => (i % 2
+      ? { to: `t${i}@example.com`, template_id: 'hello', variables: { name: `T${i}`, n: i } }
+      : { to: `i${i}@example.com`, subject: 'Inline {{ n }}', html: '<b>{{ n }}</b>', variables: { n: i } }));
+    const r = await app.inject({ method: 'POST', url: '/api/v1/emails/send-batch', headers: auth, payload: { messages } });
+    expect(r.json().queued).toHaveLength(60);
+    await waitFor(async () => (await rt.store.listMessages({ limit: 100, status: 'sent' })).length === 60);
+    const files = readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.eml'));
+    expect(files).toHaveLength(60);
+    const sent = await rt.store.listMessages({ limit: 100 });
+    expect(new Set(sent.map((m) => m.messageIdHeader)).size).toBe(60);
+    expect(sent.every((m) => m.transport === 'capture' && m.messageIdHeader === `${m.id.toLowerCase()}@postflow.local`)).toBe(true);
+    const t7 = sent.find((m) => m.toAddress === 't7@example.com')!;
+    const raw = await app.inject({ method: 'GET', url: `/api/v1/outbox/${t7.id}`, headers: auth });
+    expect(raw.json()).toMatchObject({ subject: 'Hi T7' });
+    expect(raw.json().html).toContain('Hello T7 — 7');
+  });
+
+  it('a thread that dies answers its batch with a transient failure and is replaced by a new one', async () => {
+    const errors: string[] = [];
+    const catalog = new TemplateCatalog({ getTemplate: async () => null, getTemplateVersion: async () => null }, new TemplateEngine(), systemClock);
+    const cs = new ThreadedComposeSend('capture', catalog, new URL('../support/threads/dying-thread.mjs', import.meta.url), {}, 1, (why) => errors.push(why));
+    const m = { id: '01JABCDEFGHJKMNPQRSTVWXYZ0', fromAddress: 'app@postflow.test', templateId: null, templateVersion: null } as unknown as MessageRecord;
+    for (let round = 1; round <= 2; round++) {
+      const out = await cs.run([m, { ...m, id: '01JABCDEFGHJKMNPQRSTVWXYZ1' }], 1);
+      expect(out).toHaveLength(2);
+      for (const o of out) {
+        expect(o.composed).toBe(true);
+        if (o.composed) {
+          expect(o.outcome).toMatchObject({ ok: false, permanent: false });
+          expect(o.messageId).toMatch(/@postflow\.test$/);
+        }
+      }
+      expect(errors).toHaveLength(round);
+      expect(errors[round - 1]).toMatch(/exited with code 3/);
+    }
+    await cs.close();
+  });
+});
