@@ -111,9 +111,8 @@ export abstract class SqlStore implements Store {
         .returningAll()
         .execute();
       if (rows.length === 0) return [];
-      const claimed = rows.map(rowToMessage).sort((a, b) => a.priority - b.priority || a.dueAt - b.dueAt);
-      await this.insertEvents(trx, claimed.map((m) => eventRow(m.id, 'sending', now, { attempt: m.attempts, worker: owner })));
-      return claimed;
+      // No event per claim: the result's event carries the attempt number (docs/adr/0006-queued-event-implicit.md).
+      return rows.map(rowToMessage).sort((a, b) => a.priority - b.priority || a.dueAt - b.dueAt);
     });
   }
 
@@ -122,9 +121,9 @@ export abstract class SqlStore implements Store {
       const rows = await trx.updateTable('messages')
         .set({ status: 'deferred', queue_state: QUEUE_WAITING, lease_owner: null, lease_until: null, due_at: now, updated_at: now })
         .where('queue_state', '=', QUEUE_LEASED).where('lease_until', '<', now)
-        .returning('id')
+        .returning(['id', 'attempts'])
         .execute();
-      await this.insertEvents(trx, rows.map((r) => eventRow(r.id, 'lease_expired', now, { reason: 'worker lease expired; message requeued' })));
+      await this.insertEvents(trx, rows.map((r) => eventRow(r.id, 'lease_expired', now, { reason: 'worker lease expired; message requeued', attempt: Number(r.attempts) })));
       return rows.length;
     });
   }

@@ -52,9 +52,8 @@ export class SqliteHotPath {
   claimMessages(owner: string, now: number, limit: number, leaseMs: number): MessageRecord[] {
     return this.db.transaction(() => {
       const rows = this.claim.all(owner, now + leaseMs, now, now, limit) as MessagesTable[];
-      const claimed = rows.map(rowToMessage).sort((a, b) => a.priority - b.priority || a.dueAt - b.dueAt);
-      for (const m of claimed) this.event.run(m.id, 'sending', now, JSON.stringify({ attempt: m.attempts, worker: owner }));
-      return claimed;
+      // No event per claim: the result's event carries the attempt number (docs/adr/0006-queued-event-implicit.md).
+      return rows.map(rowToMessage).sort((a, b) => a.priority - b.priority || a.dueAt - b.dueAt);
     }).immediate();
   }
 
