@@ -30,7 +30,9 @@ class DeliveryThread {
   dead = false;
 
   constructor(script: URL, workerData: unknown, onDeath: (t: DeliveryThread, why: string) => void) {
-    this.worker = new Worker(script, { workerData });
+    // A young generation of 8 MB instead of V8's default (up to 3 × 16 MB): the thread's garbage is short-lived
+    // batches, and the default let peak RSS grow by ~20 MiB for no measurable speed (bench/RESULTS.md).
+    this.worker = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.worker.on('message', (m: ThreadReply) => {
       if (m.type !== 'results') return;
       const p = this.pending.get(m.seq);
