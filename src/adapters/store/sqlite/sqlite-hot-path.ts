@@ -30,11 +30,12 @@ export class SqliteHotPath {
     this.claim = db.prepare(`UPDATE messages SET status = 'sending', queue_state = ${QUEUE_LEASED}, lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
       WHERE id IN (SELECT id FROM messages WHERE queue_state = ${QUEUE_WAITING} AND due_at <= ? ORDER BY priority, due_at LIMIT ?) RETURNING *`);
     this.event = db.prepare('INSERT INTO message_events (message_id, type, at, detail) VALUES (?, ?, ?, ?)');
-    this.record = db.prepare(`UPDATE messages SET status = @status, queue_state = @queue_state, due_at = COALESCE(@due_at, due_at),
-      attempts = attempts - @refund, throttle_slot = @throttle_slot, lease_owner = NULL, lease_until = NULL, updated_at = @at, sent_at = @sent_at,
-      transport = @transport, provider_message_id = @provider_message_id, message_id_header = COALESCE(@message_id_header, message_id_header),
-      last_code = @last_code, last_error = @last_error, processing_ms = @processing_ms
-      WHERE id = @id AND lease_owner = @owner AND queue_state = ${QUEUE_LEASED}`);
+    // Positional parameters: binding by name costs a lookup per parameter per row.
+    this.record = db.prepare(`UPDATE messages SET status = ?, queue_state = ?, due_at = COALESCE(?, due_at),
+      attempts = attempts - ?, throttle_slot = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?, sent_at = ?,
+      transport = ?, provider_message_id = ?, message_id_header = COALESCE(?, message_id_header),
+      last_code = ?, last_error = ?, processing_ms = ?
+      WHERE id = ? AND lease_owner = ? AND queue_state = ${QUEUE_LEASED}`);
     this.suppress = db.prepare(`INSERT INTO suppressions (address, reason, detail, message_id, created_at)
       SELECT lower(to_address), ?, ?, id, ? FROM messages WHERE id = ? ON CONFLICT (address) DO NOTHING`);
   }
@@ -62,12 +63,11 @@ export class SqliteHotPath {
       const recorded: string[] = [];
       for (const r of results) {
         const waiting = r.status === 'deferred';
-        const changes = this.record.run({
-          id: r.id, owner, status: r.status, queue_state: waiting ? QUEUE_WAITING : null, due_at: waiting ? (r.dueAt ?? r.at) : null,
-          refund: r.refund ? 1 : 0, throttle_slot: r.throttleSlot ?? null, at: r.at, sent_at: r.status === 'sent' ? r.at : null,
-          transport: r.transport ?? null, provider_message_id: r.providerMessageId ?? null, message_id_header: r.messageIdHeader ?? null,
-          last_code: r.code ?? null, last_error: r.error ?? null, processing_ms: r.processingMs ?? null,
-        }).changes;
+        const changes = this.record.run(
+          r.status, waiting ? QUEUE_WAITING : null, waiting ? (r.dueAt ?? r.at) : null, r.refund ? 1 : 0, r.throttleSlot ?? null, r.at,
+          r.status === 'sent' ? r.at : null, r.transport ?? null, r.providerMessageId ?? null, r.messageIdHeader ?? null,
+          r.code ?? null, r.error ?? null, r.processingMs ?? null, r.id, owner,
+        ).changes;
         if (changes === 0) continue;
         recorded.push(r.id);
         const d = resultDetail(r);
