@@ -25,7 +25,8 @@ const NAMES = ['Ann', 'Bob', 'Chloé', 'Dmitri', 'Eun-ji', 'Farah', 'Gus', 'Hana
 /** The i-th benchmark message: a distinct recipient and its own variables. */
 export function benchMessage(i: number, templateId: string): Record<string, unknown> {
   return {
-    to: `user${i}@${DOMAINS[i % DOMAINS.length]}`,
+    // Scrambled, so recipients arrive in random order as an application's do (see bench/accept.mjs).
+    to: `user${(Math.imul(i + 1, 2654435761) >>> 0).toString(36)}.${i}@${DOMAINS[i % DOMAINS.length]}`,
     template_id: templateId,
     variables: { first_name: NAMES[i % NAMES.length], order_id: `A-${100000 + i}`, city: 'Springfield', product: 'Walking boots', size: 40 + (i % 8), price: `€${(i % 90) + 10}.00` },
   };
