@@ -172,7 +172,8 @@ async function loadOutbox(id, box) {
     // sandbox="" with no allow-* tokens: no scripts, no forms, an opaque origin, no top navigation.
     const frame = el('iframe', { className: 'preview', title: 'Captured HTML', referrerPolicy: 'no-referrer' });
     frame.setAttribute('sandbox', '');
-    frame.srcdoc = c.html;
+    // Remote content is blocked too: opening a message must not fetch its tracking pixels or remote images.
+    frame.srcdoc = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:">${c.html}`;
     box.replaceChildren(
       el('div', { className: 'outbox-head' }, el('h3', {}, 'Captured message'),
         el('a', { href: '#', className: 'raw-link', onclick: (e) => { e.preventDefault(); openRaw(id); } }, 'Raw .eml'),
@@ -180,6 +181,7 @@ async function loadOutbox(id, box) {
       el('p', { className: 'subject' }, c.subject || '(no subject)'),
       el('details', {}, el('summary', {}, `Headers (${c.headers.length})`), headers),
       el('h4', {}, 'HTML'), c.html ? frame : el('p', { className: 'muted' }, 'No HTML part.'),
+      c.html ? el('p', { className: 'muted' }, 'Remote images and styles are not loaded in this preview.') : '',
       el('h4', {}, 'Text'), el('pre', { className: 'code text-part' }, c.text || '(no text part)'));
   } catch (err) {
     if (state.selectedId === id) box.replaceChildren(el('p', { className: 'error' }, `Captured message not available: ${err.message}`));

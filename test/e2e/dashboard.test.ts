@@ -1,5 +1,6 @@
 // The dashboard in headless Chromium against a real runtime listening on port 0 (capture transport).
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../support/runtime.js';
@@ -29,6 +30,9 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard (headless Chromium)', () => {
   let page: Page;
   let base: string;
   const ids: { script: string; plain: string } = { script: '', plain: '' };
+  // A "remote" image host: the preview must never request from it.
+  let pixelHits = 0;
+  let pixelServer: Server;
 
   const send = async (body: object): Promise<string> => {
     const res = await fetch(`${base}/api/v1/emails/send`, {
@@ -50,9 +54,15 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard (headless Chromium)', () => {
   };
 
   beforeAll(async () => {
+    pixelServer = createServer((_req, res) => {
+      pixelHits++;
+      res.writeHead(200, { 'content-type': 'image/gif' }).end();
+    });
+    await new Promise<void>((r) => pixelServer.listen(0, '127.0.0.1', r));
+    const pixel = `http://127.0.0.1:${(pixelServer.address() as { port: number }).port}/open.gif`;
     server = await startTestServer({}, { startWorkers: true });
     base = await server.app.listen({ port: 0, host: '127.0.0.1' });
-    ids.script = await send({ to: 'Ada <ada@example.com>', subject: 'Script inside', html: SCRIPT_HTML, tags: ['e2e'] });
+    ids.script = await send({ to: 'Ada <ada@example.com>', subject: 'Script inside', html: `${SCRIPT_HTML}<img id="pixel" src="${pixel}" alt="">`, tags: ['e2e'] });
     ids.plain = await send({ to: 'bob@example.com', subject: 'Plain one', text: 'Just text, {{ name }}.', variables: { name: 'Bob' } });
     await Promise.all([waitSent(ids.script), waitSent(ids.plain)]);
     browser = await chromium.launch({
@@ -65,6 +75,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard (headless Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await new Promise((r) => pixelServer?.close(r));
     await server?.close();
   });
 
@@ -117,6 +128,10 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard (headless Chromium)', () => {
     // The script would have marked the body and set globals: none of that happened.
     expect(await frame.locator('body').getAttribute('data-script-ran')).toBeNull();
     expect(await page.evaluate(() => (window as unknown as { __pfScriptRan?: boolean }).__pfScriptRan)).toBeUndefined();
+    // The remote image is in the preview but was never fetched.
+    expect(await frame.locator('#pixel').count()).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pixelHits).toBe(0);
 
     // Headers table, subject and text part come from the captured .eml.
     expect(await detail.locator('.subject').textContent()).toBe('Script inside');
