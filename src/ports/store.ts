@@ -24,6 +24,8 @@ export interface NewMessage {
   apiKeyId: string | null;
   maxAttempts: number;
   createdAt: number;
+  /** The sender pool to send through (issue 4); absent or null: the default transport. */
+  senderPool?: string | null;
 }
 
 /** A stored message with its delivery state. */
@@ -41,6 +43,11 @@ export interface MessageRecord extends NewMessage {
   processingMs: number | null;
   /** The throttle slot this message holds since a throttle deferral, or null. */
   throttleSlot: number | null;
+  senderPool: string | null;
+  /** The sender that last took the message (its pool's choice), or null. */
+  senderId: string | null;
+  /** The sender slot (epoch ms) reserved for this message by a deferral, or null. */
+  senderSlot: number | null;
 }
 
 /** One entry of a message's history. */

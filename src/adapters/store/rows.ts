@@ -45,6 +45,7 @@ export function messageToRow(m: NewMessage): Insertable<MessagesTable> {
     last_error: null,
     processing_ms: null,
     throttle_slot: null,
+    sender_pool: m.senderPool ?? null,
   };
 }
 
@@ -87,6 +88,9 @@ export function rowToMessage(r: Selectable<MessagesTable>): MessageRecord {
     lastError: r.last_error,
     processingMs: numOrNull(r.processing_ms),
     throttleSlot: numOrNull(r.throttle_slot),
+    senderPool: r.sender_pool ?? null,
+    senderId: r.sender_id ?? null,
+    senderSlot: numOrNull(r.sender_slot),
   };
 }
 

@@ -39,6 +39,12 @@ export interface MessagesTable {
   processing_ms: number | null;
   /** The throttle slot (epoch ms) this deferred message already holds, so its next claim does not take another. */
   throttle_slot: number | null;
+  /** The sender pool the message names (migration 0002), or null for the default transport. */
+  sender_pool: string | null;
+  /** The sender that last took the message. */
+  sender_id: string | null;
+  /** The sender slot (epoch ms) the message holds since a deferral to it, or null. */
+  sender_slot: number | null;
 }
 
 /** Column types of `suppressions`. */
@@ -100,6 +106,81 @@ export interface SchemaMigrationsTable {
   applied_at: number;
 }
 
+/** Column types of `service_accounts` (migration 0002); the key is sealed. */
+export interface ServiceAccountsTable {
+  id: string;
+  client_email: string;
+  project_id: string | null;
+  key_id: string | null;
+  admin_email: string;
+  account_type: string;
+  sealed_key: string;
+  next_send_at: number;
+  sync_lease_until: number | null;
+  last_sync_at: number | null;
+  last_sync_error: string | null;
+  synced_users: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Column types of `senders` (migration 0002); JSON as text, credentials sealed. */
+export interface SendersTable {
+  id: string;
+  kind: string;
+  email: string;
+  from_name: string | null;
+  service_account_id: string | null;
+  sealed_secret: string | null;
+  settings: string;
+  daily_limit: number | null;
+  per_second: number | null;
+  per_minute: number | null;
+  max_in_flight: number | null;
+  warmup: string | null;
+  send_window: string | null;
+  state: string;
+  state_until: number | null;
+  state_reason: string | null;
+  state_source: string | null;
+  strikes: number;
+  last_error: string | null;
+  last_error_at: number | null;
+  last_sent_at: number | null;
+  used_24h: number;
+  window_start_minute: number;
+  next_send_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Column types of `sender_usage`: one row per sender and epoch minute. */
+export interface SenderUsageTable {
+  sender_id: string;
+  minute: number;
+  reserved: number;
+  sent: number;
+}
+
+/** Column types of `pools`. */
+export interface PoolsTable {
+  id: string;
+  strategy: string;
+  description: string | null;
+  cursor: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Column types of `pool_members`: a sender or a whole service account. */
+export interface PoolMembersTable {
+  pool_id: string;
+  position: number;
+  sender_id: string | null;
+  service_account_id: string | null;
+  weight: number;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface Database {
   messages: MessagesTable;
@@ -109,6 +190,11 @@ export interface Database {
   api_keys: ApiKeysTable;
   suppressions: SuppressionsTable;
   schema_migrations: SchemaMigrationsTable;
+  service_accounts: ServiceAccountsTable;
+  senders: SendersTable;
+  sender_usage: SenderUsageTable;
+  pools: PoolsTable;
+  pool_members: PoolMembersTable;
 }
 
 /** One forward-only migration: a name that sorts in order and the statements to run. */

@@ -1,0 +1,159 @@
+import { sql, type Selectable } from 'kysely';
+import { allocate, type AllocSender } from '../../domain/sender-allocation.js';
+import type { RotationStrategy } from '../../domain/rotation.js';
+import { DAY_MS, minuteOf, nextFreeAt } from '../../domain/rolling-quota.js';
+import { ACCOUNT_SEND_INTERVAL_MS, effectiveDailyLimit, effectiveState, sendIntervalMs } from '../../domain/sender.js';
+import { isInWindow } from '../../domain/sending-window.js';
+import type { Assignment, ReservationRequest, ReservationResult, SenderRecord } from '../../ports/sender-store.js';
+import type { SendersTable } from './schema.js';
+import type { Db } from './sql-context.js';
+import { rowToSender } from './sender-rows.js';
+
+/** A held slot sent this much later than reserved is given up (and re-placed): the rate and the minute bucket it counted in would drift. */
+const HELD_LATE_MS = 30_000;
+
+/** Lock rows on PostgreSQL (SQLite's BEGIN IMMEDIATE already holds the only write lock). */
+export type LockMode = 'postgres' | 'sqlite';
+
+/**
+ * Lock and return a set of sender rows in id order (one order for every transaction, so two never deadlock),
+ * after sliding each one's rolling window to `now`: minute buckets that left the window are subtracted from
+ * the running sum and deleted.
+ */
+export async function lockSenders(trx: Db, dialect: LockMode, ids: string[], now: number): Promise<Map<string, Selectable<SendersTable>>> {
+  if (ids.length === 0) return new Map();
+  let q = trx.selectFrom('senders').selectAll().where('id', 'in', ids).orderBy('id');
+  if (dialect === 'postgres') q = q.forUpdate();
+  const rows = await q.execute();
+  const first = minuteOf(now - DAY_MS);
+  const stale = rows.filter((r) => Number(r.window_start_minute) < first).map((r) => r.id);
+  if (stale.length > 0) {
+    const expired = await trx.selectFrom('sender_usage').select(['sender_id', (eb) => eb.fn.sum<number>('reserved').as('n')])
+      .where('sender_id', 'in', stale).where('minute', '<', first).groupBy('sender_id').execute();
+    const gone = new Map(expired.map((e) => [e.sender_id, Number(e.n)]));
+    await trx.deleteFrom('sender_usage').where('sender_id', 'in', stale).where('minute', '<', first).execute();
+    for (const r of rows) {
+      if (!stale.includes(r.id)) continue;
+      r.used_24h = Math.max(0, Number(r.used_24h) - (gone.get(r.id) ?? 0));
+      r.window_start_minute = first;
+      await trx.updateTable('senders').set({ used_24h: r.used_24h, window_start_minute: first }).where('id', '=', r.id).execute();
+    }
+  }
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** When a sender at or over its limit may send once more, from its minute buckets (null if never). */
+export async function quotaFreeAt(trx: Db, senderId: string, limit: number, now: number): Promise<number | null> {
+  const buckets = await trx.selectFrom('sender_usage').select(['minute', 'reserved']).where('sender_id', '=', senderId)
+    .where('minute', '>=', minuteOf(now - DAY_MS)).execute();
+  return nextFreeAt(buckets.map((b) => ({ minute: Number(b.minute), count: Number(b.reserved) })), limit, now);
+}
+
+/**
+ * The reservation transaction (see SenderStore.reserve): lock the pool, its senders and their accounts; keep the
+ * held slots still good; allocate the rest (domain/sender-allocation); write the counts, the rate times, the
+ * round-robin cursor, the quota exhaustions and each message's sender and slot — all before the locks go.
+ */
+export async function reserveInTx(trx: Db, dialect: LockMode, req: ReservationRequest): Promise<ReservationResult> {
+  const { now } = req;
+  let pq = trx.selectFrom('pools').selectAll().where('id', '=', req.poolId);
+  if (dialect === 'postgres') pq = pq.forUpdate();
+  const pool = await pq.executeTakeFirst();
+  if (!pool) return { found: false, assignments: new Map(), senders: new Map() };
+
+  const members = await trx.selectFrom('pool_members').selectAll().where('pool_id', '=', req.poolId).execute();
+  const weights = new Map<string, number>();
+  const direct = members.filter((m) => m.sender_id !== null);
+  const accountIds = members.filter((m) => m.service_account_id !== null).map((m) => m.service_account_id!);
+  const viaAccounts = accountIds.length === 0 ? [] : await trx.selectFrom('senders').select(['id', 'service_account_id']).where('service_account_id', 'in', accountIds).execute();
+  for (const s of viaAccounts) weights.set(s.id, Number(members.find((m) => m.service_account_id === s.service_account_id)!.weight));
+  for (const m of direct) weights.set(m.sender_id!, Number(m.weight));
+  const rows = await lockSenders(trx, dialect, [...weights.keys()], now);
+
+  const saIds = [...new Set([...rows.values()].map((r) => r.service_account_id).filter((a): a is string => a !== null))].sort();
+  let aq = trx.selectFrom('service_accounts').select(['id', 'next_send_at']).where('id', 'in', saIds.length ? saIds : ['']).orderBy('id');
+  if (dialect === 'postgres') aq = aq.forUpdate();
+  const accounts = saIds.length ? await aq.execute() : [];
+
+  const records = new Map<string, SenderRecord>();
+  const alloc: AllocSender[] = [];
+  for (const r of rows.values()) {
+    let rec = rowToSender(r);
+    const eff = effectiveState(rec.state, rec.stateUntil, now);
+    if (eff.state !== rec.state) {
+      // A cool-down or exhaustion whose time has passed: the sender is active again, and says so.
+      await trx.updateTable('senders').set({ state: 'active', state_until: null, state_reason: null, state_source: null, updated_at: now }).where('id', '=', rec.id).execute();
+      rec = { ...rec, state: 'active', stateUntil: null, stateReason: null, stateSource: null, updatedAt: now };
+    }
+    records.set(rec.id, rec);
+    const limit = effectiveDailyLimit(rec, now);
+    const used = Number(r.used_24h);
+    alloc.push({
+      id: rec.id, accountId: rec.serviceAccountId, state: eff.state, stateUntil: eff.until, limit, used,
+      quotaFreeAt: limit !== null && used >= limit && eff.state === 'active' ? await quotaFreeAt(trx, rec.id, limit, now) : null,
+      nextSendAt: Number(r.next_send_at), intervalMs: sendIntervalMs(rec.perSecond, rec.perMinute), window: rec.window,
+      weight: weights.get(rec.id) ?? 1, maxInFlight: rec.maxInFlight, inFlight: req.inFlight.get(rec.id) ?? 0,
+    });
+  }
+
+  const assignments = new Map<string, Assignment>();
+  const fresh: string[] = [];
+  for (const h of req.held) {
+    const s = alloc.find((a) => a.id === h.senderId);
+    const rec = records.get(h.senderId);
+    const keeps = s && rec && (s.state === 'active' || (s.state === 'exhausted' && rec.stateSource === 'quota'))
+      && now - h.slot <= Math.min(HELD_LATE_MS, s.intervalMs > 0 ? s.intervalMs / 2 : HELD_LATE_MS)
+      && (!s.window || isInWindow(s.window, now));
+    if (keeps) {
+      assignments.set(h.messageId, { senderId: h.senderId, sendAt: now });
+      s.inFlight += 1;
+    } else {
+      fresh.push(h.messageId);
+    }
+  }
+  // A slot is used once: kept or given up, it is no longer held.
+  if (req.held.length > 0) await trx.updateTable('messages').set({ sender_slot: null }).where('id', 'in', req.held.map((h) => h.messageId)).execute();
+  fresh.push(...req.fresh);
+
+  const plan = allocate({
+    strategy: pool.strategy as RotationStrategy, senders: alloc, now, horizonMs: req.horizonMs, count: fresh.length, random: req.random, cursor: pool.cursor,
+    accounts: accounts.map((a) => ({ id: a.id, nextSendAt: Number(a.next_send_at), intervalMs: ACCOUNT_SEND_INTERVAL_MS })),
+  });
+  fresh.forEach((id, i) => assignments.set(id, plan.placements[i]!));
+
+  for (const [id, s] of plan.senders) {
+    const rows = [...s.buckets].map(([minute, n]) => ({ sender_id: id, minute, reserved: n, sent: 0 }));
+    await trx.insertInto('sender_usage').values(rows)
+      .onConflict((oc) => oc.columns(['sender_id', 'minute']).doUpdateSet({ reserved: sql`sender_usage.reserved + excluded.reserved` }))
+      .execute();
+    await trx.updateTable('senders').set({ used_24h: s.used, next_send_at: s.nextSendAt }).where('id', '=', id).execute();
+  }
+  let freed: number | null = null;
+  for (const id of plan.exhausted) {
+    const rec = records.get(id)!;
+    const limit = effectiveDailyLimit(rec, now)!;
+    const until = (await quotaFreeAt(trx, id, limit, now)) ?? now + DAY_MS;
+    freed = freed === null ? until : Math.min(freed, until);
+    const reason = `daily limit of ${limit} reached (rolling 24 h)`;
+    await trx.updateTable('senders').set({ state: 'exhausted', state_until: until, state_reason: reason, state_source: 'quota', updated_at: now }).where('id', '=', id).where('state', '=', 'active').execute();
+    if (rec.state === 'active') records.set(id, { ...rec, state: 'exhausted', stateUntil: until, stateReason: reason, stateSource: 'quota' });
+  }
+  // Senders this plan exhausted free up too: messages left over wait for the first of them as well.
+  if (freed !== null) {
+    for (const [id, a] of assignments) {
+      if (a.senderId === null && (a.retryAt === null || freed < a.retryAt)) assignments.set(id, { senderId: null, retryAt: freed });
+    }
+  }
+  for (const [id, next] of plan.accounts) await trx.updateTable('service_accounts').set({ next_send_at: next }).where('id', '=', id).execute();
+  if (plan.cursor !== pool.cursor) await trx.updateTable('pools').set({ cursor: plan.cursor }).where('id', '=', pool.id).execute();
+
+  // Record on each message the sender that took it, and the slot it now holds when it waits for one.
+  const nowBySender = new Map<string, string[]>();
+  for (const [messageId, a] of assignments) {
+    if (a.senderId === null) continue;
+    if (a.sendAt <= now) nowBySender.set(a.senderId, [...(nowBySender.get(a.senderId) ?? []), messageId]);
+    else await trx.updateTable('messages').set({ sender_id: a.senderId, sender_slot: a.sendAt }).where('id', '=', messageId).execute();
+  }
+  for (const [senderId, ids] of nowBySender) await trx.updateTable('messages').set({ sender_id: senderId }).where('id', 'in', ids).execute();
+  return { found: true, assignments, senders: records };
+}
