@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'The request body is larger than the route accepts.',
   UNSUPPORTED_MEDIA_TYPE: 'The request body is not JSON.',
   STORE_UNAVAILABLE: 'The store could not be reached; nothing was written. Retry.',
+  SERVICE_ACCOUNT_KEY_MALFORMED: 'A service-account key is not JSON, or not a JSON object.',
+  SERVICE_ACCOUNT_KEY_NOT_SERVICE_ACCOUNT: 'A Google key whose `type` is not "service_account" (e.g. an OAuth client or user credential).',
+  SERVICE_ACCOUNT_KEY_MISSING_FIELD: 'A service-account key lacks a field Postflow needs (`private_key`, `client_email`), or it is empty or malformed.',
+  SERVICE_ACCOUNT_KEY_BAD_PRIVATE_KEY: 'The `private_key` of a service-account key is not an unencrypted PEM RSA private key.',
   CONFIG_INVALID: 'A configuration value is invalid; the message names the variable.',
   INTERNAL: 'An unexpected error; details are in the server log, never in the response.',
 } as const;
