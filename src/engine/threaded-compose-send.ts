@@ -15,7 +15,9 @@ export interface ThreadBatch {
 }
 
 /** What a delivery thread answers. */
-export type ThreadReply = { type: 'results'; seq: number; results: ComposeSendResult[] } | { type: 'closed' };
+export type ThreadReply =
+  | { type: 'results'; seq: number; results: ComposeSendResult[]; cache: { hits: number; misses: number } }
+  | { type: 'closed' };
 
 interface Pending {
   resolve: (r: ComposeSendResult[]) => void;
@@ -27,6 +29,8 @@ class DeliveryThread {
   readonly worker: Worker;
   readonly known = new Set<string>();
   readonly pending = new Map<number, Pending>();
+  /** The thread's template cache counters, as of its last answer. */
+  cache = { hits: 0, misses: 0 };
   dead = false;
 
   constructor(script: URL, workerData: unknown, onDeath: (t: DeliveryThread, why: string) => void) {
@@ -35,6 +39,7 @@ class DeliveryThread {
     this.worker = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.worker.on('message', (m: ThreadReply) => {
       if (m.type !== 'results') return;
+      this.cache = m.cache;
       const p = this.pending.get(m.seq);
       this.pending.delete(m.seq);
       p?.resolve(m.results);
@@ -55,6 +60,10 @@ export class ThreadedComposeSend implements ComposeSend {
   private readonly threads: Array<DeliveryThread | null>;
   private seq = 0;
   private closing = false;
+  /** Template cache hits and misses of threads that were replaced. */
+  private readonly retired = { hits: 0, misses: 0 };
+  /** Template cache counters summed over every delivery thread so far (for the metrics endpoint). */
+  readonly cacheStats: { readonly hits: number; readonly misses: number };
 
   constructor(
     readonly transportName: string,
@@ -65,6 +74,15 @@ export class ThreadedComposeSend implements ComposeSend {
     private readonly onError: (why: string) => void = () => undefined,
   ) {
     this.threads = Array.from({ length: Math.max(1, count) }, () => null);
+    const sum = (k: 'hits' | 'misses'): number => this.threads.reduce((a, t) => a + (t && !t.dead ? t.cache[k] : 0), this.retired[k]);
+    this.cacheStats = {
+      get hits() {
+        return sum('hits');
+      },
+      get misses() {
+        return sum('misses');
+      },
+    };
   }
 
   async run(batch: MessageRecord[], now: number): Promise<ComposeSendResult[]> {
@@ -135,6 +153,8 @@ export class ThreadedComposeSend implements ComposeSend {
   private died(t: DeliveryThread, why: string): void {
     if (t.dead) return;
     t.dead = true;
+    this.retired.hits += t.cache.hits;
+    this.retired.misses += t.cache.misses;
     if (!this.closing) this.onError(`delivery thread ${why}`);
     const response = `delivery thread ${why}: the outcome of this attempt is unknown`;
     for (const p of t.pending.values()) p.resolve(Array.from({ length: p.size }, () => ({ composed: true, messageId: '', outcome: { ok: false, permanent: false, response } })));

@@ -39,5 +39,5 @@ port.on('message', (m: ThreadBatch | { type: 'close' }) => {
     return;
   }
   for (const [key, source] of m.templates) sources.set(key, source);
-  void composeSend.run(m.batch, m.now).then((results) => port.postMessage({ type: 'results', seq: m.seq, results } satisfies ThreadReply));
+  void composeSend.run(m.batch, m.now).then((results) => port.postMessage({ type: 'results', seq: m.seq, results, cache: { ...engine.stats } } satisfies ThreadReply));
 });

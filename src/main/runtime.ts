@@ -91,11 +91,14 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   const threads = threadCount > 0 && config.workers > 0
     ? new ThreadedComposeSend(transport.name, catalog, DELIVERY_THREAD_SCRIPT, threadData, threadCount, (why) => log.error({ why }, 'delivery thread failed; its batches will be retried'))
     : null;
-  const metrics = new PrometheusMetrics(store, [{ name: 'template', stats: engine.stats }]);
+
   // Receivers' limits protect sender reputation; the capture outbox has no receivers, so by default it is not throttled.
   const domains = config.domainLimits ?? (transport.name === 'capture' ? {} : DEFAULT_DOMAIN_LIMITS);
   const rate = (perSecond: number) => (perSecond > 0 ? { perSecond, burst: Math.max(1, Math.ceil(perSecond / 10)) } : null);
   const gate = new ThrottleGate(new MemoryLimiter(), { domains, relay: rate(config.relayRate), global: rate(config.globalRate) }, transport.name);
+  const caches = [{ name: 'template', stats: engine.stats }];
+  if (threads) caches.push({ name: 'template_delivery_threads', stats: threads.cacheStats });
+  const metrics = new PrometheusMetrics(store, caches);
   const worker = new DeliveryWorker(
     {
       store, transport, catalog, engine, clock, log: log as unknown as Logger, metrics, gate,

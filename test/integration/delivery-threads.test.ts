@@ -46,6 +46,12 @@ describe('delivery threads', () => {
     const raw = await app.inject({ method: 'GET', url: `/api/v1/outbox/${t7.id}`, headers: auth });
     expect(raw.json()).toMatchObject({ subject: 'Hi T7' });
     expect(raw.json().html).toContain('Hello T7 — 7');
+    // The threads' template caches show in /metrics: one compile per template version and distinct inline body,
+    // per thread; hits for the rest.
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const value = (name: string) => Number(new RegExp(`^${name}\\{cache="template_delivery_threads"\\} (\\d+)`, 'm').exec(metrics)?.[1]);
+    expect(value('cache_misses_total')).toBeGreaterThanOrEqual(2);
+    expect(value('cache_misses_total') + value('cache_hits_total')).toBe(60);
   });
 
   it('a thread that dies answers its batch with a transient failure and is replaced by a new one', async () => {
