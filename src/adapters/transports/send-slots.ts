@@ -1,0 +1,31 @@
+/**
+ * A per-transport limit on sends in flight: `run` starts its task when one of `limit` slots is free, in the
+ * order the tasks were handed in, whichever `sendBatch` call they came from.
+ */
+export class SendSlots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`send concurrency must be a whole number ≥ 1 (got ${limit})`);
+  }
+
+  /** Run `task` in a slot; resolves or rejects as the task does. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next waiter, so `active` never drops below the number running.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+
+  /** Tasks running now. */
+  get running(): number {
+    return this.active;
+  }
+}
