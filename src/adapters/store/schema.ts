@@ -100,6 +100,77 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+/** Column types of `contacts` (migration 0003). */
+export interface ContactsTable {
+  id: string;
+  email: string;
+  external_id: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  company: string | null;
+  /** JSON object text. */
+  attributes: string;
+  status: string;
+  /** Engagement score in thousandths of a point. */
+  engagement_milli: number;
+  last_engagement: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Column types of `contact_tags`. */
+export interface ContactTagsTable {
+  tag: string;
+  contact_id: string;
+}
+
+/** Column types of `contact_activity`. */
+export interface ContactActivityTable {
+  id: Generated<number>;
+  contact_id: string;
+  type: string;
+  at: number;
+  message_id: string | null;
+}
+
+/** Column types of `segments`. */
+export interface SegmentsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  /** The rule's JSON text. */
+  rule: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Column types of `contact_imports`. */
+export interface ContactImportsTable {
+  id: string;
+  state: string;
+  source: string;
+  total_rows: number | null;
+  rows_read: number;
+  inserted: number;
+  updated: number;
+  failed: number;
+  /** JSON {code, message, field?, line?} or null. */
+  error: string | null;
+  /** JSON {map, tags}. */
+  options: string;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+/** Column types of `contact_import_errors`. */
+export interface ContactImportErrorsTable {
+  import_id: string;
+  line: number;
+  field: string | null;
+  message: string;
+}
+
 /** Column types of `schema_migrations`. */
 export interface SchemaMigrationsTable {
   name: string;
@@ -190,6 +261,12 @@ export interface Database {
   api_keys: ApiKeysTable;
   suppressions: SuppressionsTable;
   schema_migrations: SchemaMigrationsTable;
+  contacts: ContactsTable;
+  contact_tags: ContactTagsTable;
+  contact_activity: ContactActivityTable;
+  segments: SegmentsTable;
+  contact_imports: ContactImportsTable;
+  contact_import_errors: ContactImportErrorsTable;
   service_accounts: ServiceAccountsTable;
   senders: SendersTable;
   sender_usage: SenderUsageTable;
