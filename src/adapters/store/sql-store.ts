@@ -131,33 +131,8 @@ export abstract class SqlStore implements Store {
   async recordResults(owner: string, results: DeliveryResult[]): Promise<string[]> {
     if (results.length === 0) return [];
     return this.writeTx(async (trx) => {
-      const recorded: string[] = [];
-      for (const r of results) {
-        const waiting = r.status === 'deferred';
-        const res = await trx.updateTable('messages')
-          .set({
-            status: r.status,
-            queue_state: waiting ? QUEUE_WAITING : null,
-            due_at: waiting ? (r.dueAt ?? r.at) : sql`due_at`,
-            // A throttle deferral never reached a receiver: it does not use up an attempt.
-            attempts: r.refund ? sql`attempts - 1` : sql`attempts`,
-            throttle_slot: r.throttleSlot ?? null,
-            lease_owner: null,
-            lease_until: null,
-            updated_at: r.at,
-            sent_at: r.status === 'sent' ? r.at : null,
-            transport: r.transport ?? null,
-            provider_message_id: r.providerMessageId ?? null,
-            message_id_header: r.messageIdHeader ?? sql`message_id_header`,
-            last_code: r.code ?? null,
-            last_error: r.error ?? null,
-            processing_ms: r.processingMs ?? null,
-          })
-          // Only the worker holding the lease may record: a reclaimed message belongs to its new owner.
-          .where('id', '=', r.id).where('lease_owner', '=', owner).where('queue_state', '=', QUEUE_LEASED)
-          .executeTakeFirst();
-        if (Number(res.numUpdatedRows) > 0) recorded.push(r.id);
-      }
+      // PostgreSQL records the batch in one statement; SQLite normally takes its prepared hot path (SqliteHotPath).
+      const recorded = this.dialect === 'postgres' ? await recordBatchPostgres(trx, owner, results) : await recordEach(trx, owner, results);
       const kept = new Set(recorded);
       const done = results.filter((r) => kept.has(r.id));
       await this.insertEvents(trx, done.map((r) => eventRow(r.id, r.status, r.at, resultDetail(r))));
@@ -355,4 +330,63 @@ export abstract class SqlStore implements Store {
       await trx.insertInto('message_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
     }
   }
+}
+
+/**
+ * PostgreSQL: every result of a batch in ONE statement (one round trip instead of one per message), the values
+ * passed as parallel arrays and joined back by id. Same rules as the per-row update: only rows still leased to
+ * `owner` change; null due time / Message-ID keep the stored value; a refund gives the attempt back.
+ */
+async function recordBatchPostgres(trx: Db, owner: string, results: DeliveryResult[]): Promise<string[]> {
+  const col = <T>(f: (r: DeliveryResult) => T): T[] => results.map(f);
+  const rows = await sql<{ id: string }>`
+    UPDATE messages AS m SET
+      status = v.status, queue_state = v.queue_state, due_at = COALESCE(v.due_at, m.due_at), attempts = m.attempts - v.refund,
+      throttle_slot = v.throttle_slot, lease_owner = NULL, lease_until = NULL, updated_at = v.at, sent_at = v.sent_at,
+      transport = v.transport, provider_message_id = v.provider_message_id, message_id_header = COALESCE(v.message_id_header, m.message_id_header),
+      last_code = v.last_code, last_error = v.last_error, processing_ms = v.processing_ms
+    FROM unnest(
+      ${col((r) => r.id)}::text[], ${col((r) => r.status)}::text[], ${col((r) => (r.status === 'deferred' ? QUEUE_WAITING : null))}::int[],
+      ${col((r) => (r.status === 'deferred' ? (r.dueAt ?? r.at) : null))}::bigint[], ${col((r) => (r.refund ? 1 : 0))}::int[],
+      ${col((r) => r.throttleSlot ?? null)}::bigint[], ${col((r) => r.at)}::bigint[], ${col((r) => (r.status === 'sent' ? r.at : null))}::bigint[],
+      ${col((r) => r.transport ?? null)}::text[], ${col((r) => r.providerMessageId ?? null)}::text[], ${col((r) => r.messageIdHeader ?? null)}::text[],
+      ${col((r) => r.code ?? null)}::int[], ${col((r) => r.error ?? null)}::text[], ${col((r) => r.processingMs ?? null)}::bigint[]
+    ) AS v(id, status, queue_state, due_at, refund, throttle_slot, at, sent_at, transport, provider_message_id, message_id_header, last_code, last_error, processing_ms)
+    WHERE m.id = v.id AND m.lease_owner = ${owner} AND m.queue_state = ${QUEUE_LEASED}
+    RETURNING m.id`.execute(trx);
+  const ok = new Set(rows.rows.map((r) => r.id));
+  // In the batch's order, as the per-row path answers.
+  return results.filter((r) => ok.has(r.id)).map((r) => r.id);
+}
+
+/** One UPDATE per result (the portable form; see recordBatchPostgres for the batched one). */
+async function recordEach(trx: Db, owner: string, results: DeliveryResult[]): Promise<string[]> {
+  const recorded: string[] = [];
+  for (const r of results) {
+    const waiting = r.status === 'deferred';
+    const res = await trx.updateTable('messages')
+      .set({
+        status: r.status,
+        queue_state: waiting ? QUEUE_WAITING : null,
+        due_at: waiting ? (r.dueAt ?? r.at) : sql`due_at`,
+        // A throttle deferral never reached a receiver: it does not use up an attempt.
+        attempts: r.refund ? sql`attempts - 1` : sql`attempts`,
+        throttle_slot: r.throttleSlot ?? null,
+        lease_owner: null,
+        lease_until: null,
+        updated_at: r.at,
+        sent_at: r.status === 'sent' ? r.at : null,
+        transport: r.transport ?? null,
+        provider_message_id: r.providerMessageId ?? null,
+        message_id_header: r.messageIdHeader ?? sql`message_id_header`,
+        last_code: r.code ?? null,
+        last_error: r.error ?? null,
+        processing_ms: r.processingMs ?? null,
+      })
+      // Only the worker holding the lease may record: a reclaimed message belongs to its new owner.
+      .where('id', '=', r.id).where('lease_owner', '=', owner).where('queue_state', '=', QUEUE_LEASED)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) recorded.push(r.id);
+  }
+  return recorded;
 }
