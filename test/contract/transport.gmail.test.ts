@@ -2,8 +2,8 @@
 // verified RS256 assertion, Gmail's send endpoint decoding and parsing the raw MIME), then the Gmail-only
 // behaviour the shared contract cannot express: tokens shared and renewed, Google's documented error answers
 // turned into SendOutcomes with sender signals, the per-user concurrency limit. Gmail takes recipients from the
-// headers, so `delivered()` has no envelope; the fake keeps no connection count per transport because every
-// GmailTransport shares Node's fetch connection pool (see ADR 0011).
+// headers, so `delivered()` has no envelope; no connection count is checked after close() because every
+// GmailTransport shares one process-wide keep-alive pool whose idle sockets close by themselves (ADR 0015).
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { GoogleTokenProvider } from '../../src/adapters/google/google-token-provider.js';
 import { GmailTransport } from '../../src/adapters/transports/gmail/gmail-transport.js';
@@ -167,6 +167,22 @@ describe('gmail transport: Google\'s side', () => {
     const f = failed((await down.sendBatch([testMessage(3)]))[0]);
     expect(f).toMatchObject({ permanent: false, response: expect.stringMatching(/ECONNREFUSED/) });
     expect(f.code).toBeUndefined();
+  });
+
+  it('can send through an injected fetch instead of node:http, with the same deadlines', async () => {
+    const seen: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      seen.push(String(input));
+      return fetch(input, init);
+    };
+    const viaFetch = new GoogleTokenProvider({ tokenUrl: fake.tokenUrl, clock, fetch: counting });
+    const t = new GmailTransport({ key, user: USER, apiUrl: fake.url, tokens: viaFetch, clock, fetch: counting, timeoutMs: 200 });
+    expect((await t.sendBatch(batch(3))).every((o) => o.ok)).toBe(true);
+    expect(seen.filter((u) => u === fake.tokenUrl)).toHaveLength(1);
+    expect(seen.filter((u) => u.endsWith('/gmail/v1/users/sender%40corp.test/messages/send'))).toHaveLength(3);
+    fake.script({ user: USER, delayMs: 1000, times: 1 });
+    expect(failed((await t.sendBatch([testMessage(9)]))[0]).response).toMatch(/^gmail send failed: no answer from http:\/\/127\.0\.0\.1:\d+ within 200 ms$/);
+    await t.close();
   });
 
   it('keeps at most `concurrency` sends in flight, across concurrent batches', async () => {

@@ -1,7 +1,7 @@
 import type { DirectoryClient, DirectoryUser, ServiceAccountKey } from '../../ports/google.js';
 import { ADMIN_API_URL, DIRECTORY_USER_READONLY_SCOPE, trimRoot } from './google-endpoints.js';
 import { GoogleApiError, parseGoogleError } from './google-error.js';
-import { requestText, type FetchFn } from './google-http.js';
+import { httpClientFor, type FetchFn, type HttpClient } from './google-http.js';
 import type { GoogleTokenProvider } from './google-token-provider.js';
 
 /** How the directory client reaches Google. */
@@ -9,6 +9,7 @@ export interface DirectoryClientOptions {
   tokens: GoogleTokenProvider;
   /** Root of the Admin SDK; default Google's (POSTFLOW_GOOGLE_API_URL overrides it). */
   apiUrl?: string;
+  /** Send through this fetch instead of node:http(s). */
   fetch?: FetchFn;
   /** Deadline of one page request (default 30 s). */
   timeoutMs?: number;
@@ -33,14 +34,14 @@ interface ApiUser {
  */
 export class GoogleDirectoryClient implements DirectoryClient {
   private readonly apiUrl: string;
-  private readonly fetchFn: FetchFn;
+  private readonly http: HttpClient;
   private readonly timeoutMs: number;
   private readonly pageSize: number;
   private readonly maxPages: number;
 
   constructor(private readonly opts: DirectoryClientOptions) {
     this.apiUrl = trimRoot(opts.apiUrl ?? ADMIN_API_URL);
-    this.fetchFn = opts.fetch ?? fetch;
+    this.http = httpClientFor(opts.fetch);
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.pageSize = Math.min(500, Math.max(1, opts.pageSize ?? 500));
     this.maxPages = opts.maxPages ?? 2000;
@@ -72,11 +73,11 @@ export class GoogleDirectoryClient implements DirectoryClient {
     const url = `${this.apiUrl}/admin/directory/v1/users?${q.toString()}`;
     const { tokens } = this.opts;
     let token = await tokens.accessToken(key, adminEmail, DIRECTORY_USER_READONLY_SCOPE);
-    let answer = await requestText(this.fetchFn, url, { headers: { authorization: `Bearer ${token}` } }, this.timeoutMs);
+    let answer = await this.http(url, { method: 'GET', headers: { authorization: `Bearer ${token}` } }, this.timeoutMs);
     if (answer.status === 401) {
       tokens.invalidate(key, adminEmail, DIRECTORY_USER_READONLY_SCOPE, token);
       token = await tokens.accessToken(key, adminEmail, DIRECTORY_USER_READONLY_SCOPE);
-      answer = await requestText(this.fetchFn, url, { headers: { authorization: `Bearer ${token}` } }, this.timeoutMs);
+      answer = await this.http(url, { method: 'GET', headers: { authorization: `Bearer ${token}` } }, this.timeoutMs);
     }
     if (answer.status !== 200) throw new GoogleApiError(answer.status, parseGoogleError(answer.status, answer.text), `directory listing as ${adminEmail}`);
     try {

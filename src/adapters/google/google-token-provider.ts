@@ -3,13 +3,14 @@ import type { Clock } from '../../ports/clock.js';
 import { systemClock } from '../../ports/clock.js';
 import type { ServiceAccountKey } from '../../ports/google.js';
 import { GOOGLE_TOKEN_URL } from './google-endpoints.js';
-import { HttpRequestError, requestText, type FetchFn } from './google-http.js';
+import { HttpRequestError, httpClientFor, type FetchFn, type HttpClient } from './google-http.js';
 import { signAssertion } from './service-account-jwt.js';
 
 /** How the token provider reaches Google. */
 export interface TokenProviderOptions {
   /** The token endpoint; default Google's (POSTFLOW_GOOGLE_TOKEN_URL overrides it). Also the assertion's `aud`. */
   tokenUrl?: string;
+  /** Send through this fetch instead of node:http(s). */
   fetch?: FetchFn;
   clock?: Clock;
   /** Deadline of one token request (default 10 s). */
@@ -43,7 +44,7 @@ export class GoogleTokenProvider {
   readonly tokenUrl: string;
   /** Exchanges made at the token endpoint so far (for metrics and tests). */
   exchanges = 0;
-  private readonly fetchFn: FetchFn;
+  private readonly http: HttpClient;
   private readonly clock: Clock;
   private readonly timeoutMs: number;
   private readonly cache = new Map<string, CachedToken>();
@@ -52,7 +53,7 @@ export class GoogleTokenProvider {
 
   constructor(opts: TokenProviderOptions = {}) {
     this.tokenUrl = opts.tokenUrl ?? GOOGLE_TOKEN_URL;
-    this.fetchFn = opts.fetch ?? fetch;
+    this.http = httpClientFor(opts.fetch);
     this.clock = opts.clock ?? systemClock;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
@@ -83,7 +84,7 @@ export class GoogleTokenProvider {
     this.exchanges++;
     let answer;
     try {
-      answer = await requestText(this.fetchFn, this.tokenUrl, {
+      answer = await this.http(this.tokenUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: GRANT, assertion }).toString(),
