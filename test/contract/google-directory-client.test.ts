@@ -1,10 +1,10 @@
 // The directory client against the fake Admin SDK (test/support/fake-google.ts): paging, admin-only access,
 // a token renewed after a 401, Google's errors passed on.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { makeServiceAccountKey, startFakeGoogle, type FakeGoogle, type FakeUser, type ServiceAccountKeyFile } from '../../../test/support/fake-google.js';
-import { GoogleApiError } from './google-error.js';
-import { GoogleDirectoryClient } from './google-directory-client.js';
-import { GoogleTokenProvider } from './google-token-provider.js';
+import { makeServiceAccountKey, startFakeGoogle, type FakeGoogle, type FakeUser, type ServiceAccountKeyFile } from '../support/fake-google.js';
+import { GoogleApiError } from '../../src/adapters/google/google-error.js';
+import { GoogleDirectoryClient } from '../../src/adapters/google/google-directory-client.js';
+import { GoogleTokenProvider } from '../../src/adapters/google/google-token-provider.js';
 
 const ADMIN = 'admin@corp.test';
 let fake: FakeGoogle;

@@ -1,12 +1,12 @@
 // The token provider against the fake token endpoint (test/support/fake-google.ts), which verifies each
 // assertion's RS256 signature against the registered service account's public key and checks its claims.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { FakeClock } from '../../../test/support/fakes.js';
-import { freePort } from '../../../test/support/process.js';
-import { makeServiceAccountKey, startFakeGoogle, type FakeGoogle, type ServiceAccountKeyFile } from '../../../test/support/fake-google.js';
-import { DIRECTORY_USER_READONLY_SCOPE, GMAIL_SEND_SCOPE } from './google-endpoints.js';
-import { GoogleTokenError, GoogleTokenProvider } from './google-token-provider.js';
-import { signAssertion } from './service-account-jwt.js';
+import { FakeClock } from '../support/fakes.js';
+import { freePort } from '../support/process.js';
+import { makeServiceAccountKey, startFakeGoogle, type FakeGoogle, type ServiceAccountKeyFile } from '../support/fake-google.js';
+import { DIRECTORY_USER_READONLY_SCOPE, GMAIL_SEND_SCOPE } from '../../src/adapters/google/google-endpoints.js';
+import { GoogleTokenError, GoogleTokenProvider } from '../../src/adapters/google/google-token-provider.js';
+import { signAssertion } from '../../src/adapters/google/service-account-jwt.js';
 
 const USER = 'ann@corp.test';
 let fake: FakeGoogle;
