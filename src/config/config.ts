@@ -36,10 +36,16 @@ export interface Config {
   relayRate: number;
   globalRate: number;
   queueLifetimeHours: number;
+  /** Minutes between scheduled directory syncs of each service account; 0 = on demand only. */
+  directorySyncMinutes: number;
   dkimDomain?: string;
   dkimSelector?: string;
   /** PEM text of the DKIM private key (POSTFLOW_DKIM_KEY: a file path or the PEM itself). */
   dkimKey?: string;
+  /** Base URL recipients reach this installation at (unsubscribe links); default http://localhost:<port>. */
+  publicUrl?: string;
+  /** Address for mailto: unsubscribes in List-Unsubscribe, or none. */
+  unsubscribeMailto?: string;
 }
 
 interface Field {
@@ -106,6 +112,9 @@ const FIELDS: Field[] = [
     return pem;
   } },
   { env: 'POSTFLOW_QUEUE_LIFETIME_HOURS', key: 'queueLifetimeHours', parse: int(1, 24 * 30), def: 72 },
+  { env: 'POSTFLOW_PUBLIC_URL', key: 'publicUrl', parse: (r) => url(['http', 'https'])(r.replace(/\/+$/, '')) },
+  { env: 'POSTFLOW_UNSUBSCRIBE_MAILTO', key: 'unsubscribeMailto', parse: (r) => { const m = parseMailbox(r); if (typeof m === 'string' || m.name) throw new Error('must be a bare email address'); return m.address; } },
+  { env: 'POSTFLOW_DIRECTORY_SYNC_MINUTES', key: 'directorySyncMinutes', parse: int(0, 7 * 24 * 60), def: 60 },
 ];
 
 /** The environment variables Postflow reads, for docs and `postflow config`. */

@@ -48,3 +48,12 @@ describe('measuredRate', () => {
     expect(measuredRate([], NOW)).toBeNull();
   });
 });
+
+describe('estimateCapacity with an account rate', () => {
+  it('holds the senders of one account to the account rate', () => {
+    const senders: CapacitySender[] = Array.from({ length: 100 }, () => ({ limit: 2000, used: 0, usable: true, intervalMs: 400, accountId: 'sa' }));
+    // 100 users × 2.5/s = 250/s, but the account allows one send per 5 ms = 200/s.
+    expect(estimateCapacity(senders, null, 0, 5).rateCeilingPerSecond).toBe(200);
+    expect(estimateCapacity(senders, null, 0).rateCeilingPerSecond).toBeCloseTo(250, 6);
+  });
+});

@@ -38,14 +38,15 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
  * Capacity of a set of senders (SPEC §4): what they can still send in the rolling 24 h, what they send in a full
  * day, and how long `messages` take — at the send rate (the measured rate, capped by the senders' own rates;
  * the rate ceiling alone when nothing was measured) and, past what remains today, at the daily capacity as the
- * rolling window frees: eta = max(messages / rate, max(0, messages − remaining) / daily × 24 h).
+ * rolling window frees (the senders of one account held together to `accountIntervalMs`):
+ * eta = max(messages / rate, max(0, messages − remaining) / daily × 24 h).
  */
-export function estimateCapacity(senders: CapacitySender[], measuredPerSecond: number | null, messages: number): CapacityEstimate {
+export function estimateCapacity(senders: CapacitySender[], measuredPerSecond: number | null, messages: number, accountIntervalMs = 0): CapacityEstimate {
   const usable = senders.filter((s) => s.usable);
   const unlimited = usable.some((s) => s.limit === null);
   const dailyCapacity = unlimited ? null : usable.reduce((n, s) => n + s.limit!, 0);
   const remainingToday = unlimited ? null : usable.reduce((n, s) => n + Math.max(0, s.limit! - s.used), 0);
-  const rateCeiling = usable.length === 0 ? 0 : usable.some((s) => s.intervalMs <= 0) ? null : usable.reduce((r, s) => r + 1000 / s.intervalMs, 0);
+  const rateCeiling = rateCeilingOf(usable, accountIntervalMs);
   const accountIds = new Set(usable.map((s) => s.accountId).filter((a): a is string => a !== null));
 
   let rate: number | null = measuredPerSecond !== null && measuredPerSecond > 0 ? measuredPerSecond : null;
@@ -71,6 +72,17 @@ export function estimateCapacity(senders: CapacitySender[], measuredPerSecond: n
     messages,
     etaSeconds: eta,
   };
+}
+
+// Senders' rates added up, each account's senders together held to the account's own rate.
+function rateCeilingOf(usable: CapacitySender[], accountIntervalMs: number): number | null {
+  if (usable.length === 0) return 0;
+  if (usable.some((s) => s.intervalMs <= 0)) return null;
+  const perAccount = new Map<string | null, number>();
+  for (const s of usable) perAccount.set(s.accountId, (perAccount.get(s.accountId) ?? 0) + 1000 / s.intervalMs);
+  let total = 0;
+  for (const [account, rate] of perAccount) total += account !== null && accountIntervalMs > 0 ? Math.min(rate, 1000 / accountIntervalMs) : rate;
+  return total;
 }
 
 function formulaOf(usable: CapacitySender[], accounts: number): string | null {

@@ -11,6 +11,7 @@ import type { TemplateCatalog } from '../services/template-catalog.js';
 import { classifyOutcome } from './classify-outcome.js';
 import { InProcessComposeSend, type ComposeSend, type ComposeSendResult } from './compose-send.js';
 import type { ThrottleGate } from './throttle-gate.js';
+import type { SenderRouter } from './sender-router.js';
 
 /** Tuning of the delivery loops. */
 export interface DeliveryOptions {
@@ -42,6 +43,8 @@ export interface DeliveryDeps {
   dkim?: DkimKey;
   /** Where composing and sending happen (e.g. delivery threads); default: on this thread, with `transport`. */
   composeSend?: ComposeSend;
+  /** Sends messages that name a sender pool (issue 4); without it, they go through `transport` like any other. */
+  router?: Pick<SenderRouter, 'deliver'>;
   random?: () => number;
 }
 
@@ -157,7 +160,7 @@ export class DeliveryWorker {
     const started = clock.now();
     // Suppressed addresses (bounced, complained, unsubscribed, listed by hand) are never sent to.
     const suppressed = await store.findSuppressions(batch.map((m) => m.toAddress));
-    const ready: MessageRecord[] = [];
+    let ready: MessageRecord[] = [];
     for (const m of batch) {
       const s = suppressed.get(m.toAddress.toLowerCase());
       if (s) {
@@ -171,6 +174,11 @@ export class DeliveryWorker {
         continue;
       }
       ready.push(m);
+    }
+    // Sender pools (issue 4): routing, sending and classifying pooled messages live in engine/sender-router.ts.
+    if (this.deps.router && ready.some((m) => m.senderPool !== null)) {
+      for (const r of await this.deps.router.deliver(ready.filter((m) => m.senderPool !== null), started)) results.set(r.id, r);
+      ready = ready.filter((m) => m.senderPool === null);
     }
     const sent = await this.send(ready, started);
     const at = clock.now();

@@ -29,6 +29,7 @@ import { CaptureTransport } from '../adapters/transports/capture/capture-transpo
 import { PrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { buildApp } from '../adapters/http/build-app.js';
 import { packageVersion } from './version.js';
+import { createSenderParts, type SenderParts } from './sender-runtime.js';
 
 // A worker thread runs JavaScript: from sources run by vitest (src/main/runtime.ts) it is the built copy in dist/
 // (`npm test` builds first); from the built runtime, the file beside it.
@@ -54,6 +55,8 @@ export interface Runtime {
   threads: ComposeSend | null;
   worker: DeliveryWorker;
   secret: string;
+  /** Senders, service accounts, pools and their routing (issue 4). */
+  senders: SenderParts;
 }
 
 /** POSTFLOW_SECRET, or the one generated into the data dir at first start (mode 0600). */
@@ -99,11 +102,19 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   const caches = [{ name: 'template', stats: engine.stats }];
   if (threads) caches.push({ name: 'template_delivery_threads', stats: threads.cacheStats });
   const metrics = new PrometheusMetrics(store, caches);
+  const secret = loadSecret(config);
+  const senders = createSenderParts({
+    sql: store.sqlContext(), secret, config, clock, log: log as unknown as Logger, catalog, engine, metrics, gate,
+    dkim: config.dkimKey ? { domain: config.dkimDomain!, selector: config.dkimSelector!, privateKey: createPrivateKey(config.dkimKey) } : undefined,
+    retry: { ...DEFAULT_RETRY_POLICY, maxRetries: config.maxRetries, baseDelayMs: config.retryBaseMs },
+    queueLifetimeMs: config.queueLifetimeHours * 3600_000,
+  });
   const worker = new DeliveryWorker(
     {
       store, transport, catalog, engine, clock, log: log as unknown as Logger, metrics, gate,
       dkim: config.dkimKey ? { domain: config.dkimDomain!, selector: config.dkimSelector!, privateKey: createPrivateKey(config.dkimKey) } : undefined,
       composeSend: threads ?? undefined,
+      router: senders.router,
     },
     {
       loops: config.workers,
@@ -114,14 +125,15 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
       queueLifetimeMs: config.queueLifetimeHours * 3600_000,
     },
   );
-  const accept = new AcceptMessages(store, catalog, clock, { defaultFrom: config.from, maxAttempts: config.maxRetries + 1 }, () => worker.wake());
+  const accept = new AcceptMessages(store, catalog, clock, { defaultFrom: config.from, maxAttempts: config.maxRetries + 1, pools: senders.pools }, () => worker.wake());
   return {
     config, log, clock, store, engine, catalog, accept, transport, threads, worker, metrics, gate,
     suppressions: new Suppressions(store, clock),
     apiKeys: new ApiKeys(store, clock),
     templates: new ManageTemplates(store, engine, catalog, clock),
     messages: new QueryMessages(store, clock),
-    secret: loadSecret(config),
+    secret,
+    senders,
   };
 }
 
@@ -130,6 +142,6 @@ export function createHttp(rt: Runtime) {
   return buildApp({
     store: rt.store, clock: rt.clock, accept: rt.accept, messages: rt.messages, templates: rt.templates, apiKeys: rt.apiKeys, suppressions: rt.suppressions,
     metrics: rt.metrics, capture: rt.transport instanceof CaptureTransport ? rt.transport : undefined,
-    keyRateLimit: rt.config.keyRateLimit, logger: rt.log, version: packageVersion(),
+    keyRateLimit: rt.config.keyRateLimit, logger: rt.log, version: packageVersion(), senders: rt.senders,
   });
 }

@@ -37,6 +37,8 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
   }
   if (roles.worker) {
     rt.worker.start();
+    rt.senders.syncLoop.start();
+    rt.campaigns.runner.start();
     log.info({ loops: config.workers, transport: rt.transport.name }, 'delivery workers started');
   }
   let stopping = false;
@@ -45,8 +47,10 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     await app?.close();
+    await rt.campaigns.runner.stop();
     await rt.worker.stop();
     await rt.threads?.close();
+    await rt.senders.close();
     await rt.transport.close();
     await rt.store.close();
     process.exit(0);

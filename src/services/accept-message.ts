@@ -8,12 +8,15 @@ import type { InsertResult, NewMessage, Store } from '../ports/store.js';
 import { MAX_BATCH, SendRequestSchema, type SendRequest } from './send-schema.js';
 import { validator } from './request-validation.js';
 import type { TemplateCatalog } from './template-catalog.js';
+import type { PoolCheck } from './pools.js';
 
 /** Settings the accept path needs. */
 export interface AcceptOptions {
   defaultFrom: Mailbox;
   /** Attempts per message: 1 + retries. */
   maxAttempts: number;
+  /** Checks a named sender pool exists and has senders (issue 4); without it, naming a pool is refused. */
+  pools?: PoolCheck;
 }
 
 /** The answer for one accepted message. */
@@ -138,6 +141,11 @@ export class AcceptMessages {
       this.templates.inline({ subject: req.subject, html: req.html ?? '', text: req.text ?? null }, p);
     }
 
+    if (req.sender_pool !== undefined) {
+      if (!this.opts.pools) throw new AppError('POOL_NOT_FOUND', `${p}sender_pool: no sender pools are configured`, { field: `${p}sender_pool` });
+      await this.opts.pools.checkForSend(req.sender_pool, `${p}sender_pool`);
+    }
+
     let dueAt = now;
     if (req.send_at !== undefined) {
       dueAt = Date.parse(req.send_at);
@@ -167,6 +175,7 @@ export class AcceptMessages {
       apiKeyId,
       maxAttempts: this.opts.maxAttempts,
       createdAt: now,
+      senderPool: req.sender_pool ?? null,
     };
   }
 }

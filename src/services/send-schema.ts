@@ -17,6 +17,7 @@ export const SendRequestSchema = Type.Object(
     idempotency_key: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'A repeated key returns the first message.' })),
     headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Extra headers (no CR/LF; structural headers are refused).' })),
     tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 20 })),
+    sender_pool: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Send through this pool of senders (rotation, quotas); default: the configured transport.' })),
   },
   { additionalProperties: false, $id: 'SendRequest' },
 );

@@ -20,6 +20,13 @@ import { outboxRoutes } from './routes/outbox.js';
 import { systemRoutes } from './routes/system.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { templateRoutes } from './routes/templates.js';
+import { senderRoutes } from './routes/senders.js';
+import { poolRoutes } from './routes/pools.js';
+import { serviceAccountRoutes } from './routes/service-accounts.js';
+import type { ManageSenders } from '../../services/senders.js';
+import type { ManagePools } from '../../services/pools.js';
+import type { ManageServiceAccounts } from '../../services/service-accounts.js';
+import type { CapacityPlanner } from '../../services/capacity.js';
 
 /** Everything the HTTP layer is built from. */
 export interface HttpDeps {
@@ -37,6 +44,8 @@ export interface HttpDeps {
   /** A pino logger, or false for none. */
   logger: boolean | object;
   version: string;
+  /** Senders, pools, service accounts and capacity (issue 4); their routes are absent without them. */
+  senders?: { senders: ManageSenders; pools: ManagePools; serviceAccounts: ManageServiceAccounts; capacity: CapacityPlanner };
 }
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
@@ -78,6 +87,11 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     await api.register(apiKeyRoutes(deps.apiKeys));
     await api.register(suppressionRoutes(deps.suppressions));
     if (deps.capture) await api.register(outboxRoutes(deps.capture));
+    if (deps.senders) {
+      await api.register(senderRoutes(deps.senders.senders, deps.senders.capacity));
+      await api.register(poolRoutes(deps.senders.pools));
+      await api.register(serviceAccountRoutes(deps.senders.serviceAccounts));
+    }
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }, { prefix: '/api/v1' });
 

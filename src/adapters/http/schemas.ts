@@ -44,6 +44,8 @@ export const MessageSchema = Type.Object({
   last_error: Nullable(Type.String()),
   processing_ms: Type.Union([Type.Integer(), Type.Null()], { description: 'Acceptance to last result' }),
   idempotency_key: Nullable(Type.String()),
+  sender_pool: Nullable(Type.String({ description: 'The sender pool the message names, if any' })),
+  sender: Nullable(Type.String({ description: 'The sender (of its pool) that took the message last' })),
 });
 
 export const MessageDetailSchema = Type.Composite([MessageSchema, Type.Object({ events: Type.Array(EventSchema) })]);
@@ -72,6 +74,8 @@ export function messageView(m: MessageRecord): Static<typeof MessageSchema> {
     last_error: m.lastError,
     processing_ms: m.processingMs,
     idempotency_key: m.idempotencyKey,
+    sender_pool: m.senderPool,
+    sender: m.senderId,
   };
 }
 
