@@ -5,6 +5,17 @@ import { buildMime } from './mime.js';
 import { dkimAligned, dkimSign, type DkimKey } from './dkim.js';
 import type { CompiledTemplate, TemplateEngine } from './template-engine.js';
 
+/** The fields of a stored message that composing reads (all a delivery thread is sent). */
+export type ComposeInput = Pick<MessageRecord, 'id' | 'fromAddress' | 'fromName' | 'toAddress' | 'toName' | 'toDomain' | 'replyTo' | 'headers' | 'variables' | 'templateId' | 'templateVersion' | 'subject' | 'html' | 'text'>;
+
+/** The ComposeInput part of a message, as a new object of only those fields (cheaper to post to a thread). */
+export function composeInput(m: ComposeInput): ComposeInput {
+  return {
+    id: m.id, fromAddress: m.fromAddress, fromName: m.fromName, toAddress: m.toAddress, toName: m.toName, toDomain: m.toDomain, replyTo: m.replyTo,
+    headers: m.headers, variables: m.variables, templateId: m.templateId, templateVersion: m.templateVersion, subject: m.subject, html: m.html, text: m.text,
+  };
+}
+
 /** What composing a stored message gives: the bytes to send and the rendered subject (for logs). */
 export interface ComposedMessage extends OutgoingMessage {
   subject: string;
@@ -19,7 +30,7 @@ export function messageIdFor(m: Pick<MessageRecord, 'id' | 'fromAddress'>): stri
  * Render a stored message with its compiled template and build its MIME bytes. The Message-ID is derived
  * from the message id, so every attempt of one message carries the same Message-ID.
  */
-export function composeMessage(m: MessageRecord, compiled: CompiledTemplate, engine: TemplateEngine, now: number, dkim?: DkimKey): ComposedMessage {
+export function composeMessage(m: ComposeInput, compiled: CompiledTemplate, engine: TemplateEngine, now: number, dkim?: DkimKey): ComposedMessage {
   const content = engine.render(compiled, m.variables);
   const from: Mailbox = { address: m.fromAddress, domain: m.fromAddress.slice(m.fromAddress.lastIndexOf('@') + 1), name: m.fromName ?? undefined };
   const to: Mailbox = { address: m.toAddress, domain: m.toDomain, name: m.toName ?? undefined };

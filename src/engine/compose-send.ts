@@ -1,6 +1,5 @@
-import type { MessageRecord } from '../ports/store.js';
 import type { OutgoingMessage, SendOutcome, Transport } from '../ports/transport.js';
-import { composeMessage } from '../compose/compose-message.js';
+import { composeMessage, type ComposeInput } from '../compose/compose-message.js';
 import type { DkimKey } from '../compose/dkim.js';
 import type { TemplateEngine } from '../compose/template-engine.js';
 import type { TemplateCatalog } from '../services/template-catalog.js';
@@ -17,7 +16,7 @@ export type ComposeSendResult =
 export interface ComposeSend {
   /** The transport's registry name, for results and metrics. */
   readonly transportName: string;
-  run(batch: MessageRecord[], now: number): Promise<ComposeSendResult[]>;
+  run(batch: ComposeInput[], now: number): Promise<ComposeSendResult[]>;
   close(): Promise<void>;
 }
 
@@ -34,7 +33,7 @@ export class InProcessComposeSend implements ComposeSend {
     this.transportName = transport.name;
   }
 
-  async run(batch: MessageRecord[], now: number): Promise<ComposeSendResult[]> {
+  async run(batch: ComposeInput[], now: number): Promise<ComposeSendResult[]> {
     const results: ComposeSendResult[] = new Array(batch.length);
     const outgoing: OutgoingMessage[] = [];
     const at: number[] = [];

@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { MessageRecord } from '../ports/store.js';
 import type { TemplateSource } from '../compose/template-engine.js';
-import { messageIdFor } from '../compose/compose-message.js';
+import { composeInput, messageIdFor, type ComposeInput } from '../compose/compose-message.js';
 import type { TemplateCatalog } from '../services/template-catalog.js';
 import type { ComposeSend, ComposeSendResult } from './compose-send.js';
 
@@ -11,7 +10,7 @@ export interface ThreadBatch {
   seq: number;
   now: number;
   templates: Array<[string, TemplateSource]>;
-  batch: MessageRecord[];
+  batch: ComposeInput[];
 }
 
 /** What a delivery thread answers. */
@@ -85,12 +84,12 @@ export class ThreadedComposeSend implements ComposeSend {
     };
   }
 
-  async run(batch: MessageRecord[], now: number): Promise<ComposeSendResult[]> {
+  async run(batch: ComposeInput[], now: number): Promise<ComposeSendResult[]> {
     if (batch.length === 0) return [];
     const t = this.pick();
     const templates: Array<[string, TemplateSource]> = [];
     const failed: ComposeSendResult[] = new Array(batch.length);
-    const send: MessageRecord[] = [];
+    const send: ComposeInput[] = [];
     const at: number[] = [];
     for (let i = 0; i < batch.length; i++) {
       const m = batch[i]!;
@@ -100,7 +99,8 @@ export class ThreadedComposeSend implements ComposeSend {
           t.known.add(src.key);
           templates.push([src.key, src.source]);
         }
-        send.push(m);
+        // Only what composing reads crosses to the thread: structured cloning costs per field.
+        send.push(composeInput(m));
         at.push(i);
       } catch (err) {
         failed[i] = { composed: false, error: `compose failed: ${(err as Error).message}` };

@@ -7,6 +7,9 @@ import type { CompiledTemplate, TemplateEngine, TemplateSource } from '../compos
 /** The store reads the catalog needs (a composer thread answers them from the sources it was sent). */
 export type TemplateReader = Pick<Store, 'getTemplate' | 'getTemplateVersion'>;
 
+/** What names a message's content: a template version, or inline Liquid. */
+export type TemplateRef = Pick<MessageRecord, 'templateId' | 'templateVersion' | 'subject' | 'html' | 'text'>;
+
 /** What the accept path needs to know of a template. */
 export interface TemplateHead {
   id: string;
@@ -43,7 +46,7 @@ export class TemplateCatalog {
   }
 
   /** The compiled content a stored message renders with: its recorded template version, or its inline Liquid. */
-  async compiledFor(m: MessageRecord): Promise<CompiledTemplate> {
+  async compiledFor(m: TemplateRef): Promise<CompiledTemplate> {
     if (m.templateId !== null && m.templateVersion !== null) {
       const key = `${m.templateId}@${m.templateVersion}`;
       const cached = this.engine.peek(key);
@@ -59,7 +62,7 @@ export class TemplateCatalog {
    * The cache key and Liquid sources of a stored message's template version, for a composer in another thread;
    * null for inline content (it travels with the message). Versions are immutable, so sources are cached.
    */
-  async sourceFor(m: MessageRecord): Promise<{ key: string; source: TemplateSource } | null> {
+  async sourceFor(m: TemplateRef): Promise<{ key: string; source: TemplateSource } | null> {
     if (m.templateId === null || m.templateVersion === null) return null;
     const key = `${m.templateId}@${m.templateVersion}`;
     let source = this.sources.get(key);
