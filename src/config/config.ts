@@ -18,7 +18,7 @@ export interface Config {
   googleTokenUrl?: string;
   /** Concurrent delivery loops per worker process. */
   workers: number;
-  /** Threads that compose and send beside the main thread; 'auto' = 1 when the machine has 2 or more cores. */
+  /** Threads that compose and send beside the main thread; 'auto' = cores − 1, at most 4. */
   deliveryThreads: number | 'auto';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   from: Mailbox;

@@ -86,7 +86,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   const transportName = config.smtpUrl ? 'smtp' : 'capture';
   const transportCtx = { dataDir: config.dataDir, smtpUrl: config.smtpUrl };
   const transport = createTransport(transportName, transportCtx);
-  const threadCount = config.deliveryThreads === 'auto' ? (availableParallelism() >= 2 ? 1 : 0) : config.deliveryThreads;
+  const threadCount = config.deliveryThreads === 'auto' ? Math.min(4, availableParallelism() - 1) : config.deliveryThreads;
   const threadData: DeliveryThreadData = {
     transport: { name: transportName, ctx: transportCtx },
     dkim: config.dkimKey ? { domain: config.dkimDomain!, selector: config.dkimSelector!, privateKeyPem: config.dkimKey } : undefined,
