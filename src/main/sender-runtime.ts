@@ -61,8 +61,7 @@ export function createSenderParts(d: SenderPartsDeps): SenderParts {
   const newId = (): string => nextId(d.clock.now());
   const store = new SqlSenderStore(d.sql);
   const box = new AesGcmSecretBox(d.secret);
-  // Tokens live in real time (Google checks iat/exp against its clock), whatever clock routing uses.
-  const tokens = new GoogleTokenProvider({ tokenUrl: d.config.googleTokenUrl });
+  const tokens = new GoogleTokenProvider({ tokenUrl: d.config.googleTokenUrl, clock: d.clock });
   const transports = new SenderTransportCache({ box, store, google: { apiUrl: d.config.googleApiUrl, tokens } });
   const evict = (id: string): void => void transports.evict(id);
   const senders = new ManageSenders(store, box, d.clock, {

@@ -228,6 +228,15 @@ export function describeSenderStoreContract(name: string, make: () => Promise<Se
       expect(await senders.getSender('a')).toMatchObject({ state: 'cooling_down', stateUntil: T0 + 90_000 });
     });
 
+    it('never brings a sender back sooner: an exhausted user of a slowed account stays exhausted', async () => {
+      await senders.createServiceAccount(account('sa'));
+      await senders.applyDirectory('sa', ['g1', 'g2'].map((id) => ({ id, email: `${id}@corp.test`, name: null, inactive: null })), NO_LIMITS, T0);
+      await senders.recordOutcomes([{ senderId: 'g1', sent: 0, failed: 1, signal: { kind: 'exhausted', retryAt: T0 + DAY_MS } }], T0, () => 0.5);
+      await senders.recordOutcomes([{ senderId: 'g2', sent: 0, failed: 1, signal: { kind: 'account_rate' } }], T0 + 1, () => 0.5);
+      expect(await senders.getSender('g1')).toMatchObject({ state: 'exhausted', stateUntil: T0 + DAY_MS });
+      expect((await senders.getSender('g2'))!.state).toBe('cooling_down');
+    });
+
     it('counts messages waiting for a pool', async () => {
       await poolOf('p', ['a']);
       await queue(3, 'p');

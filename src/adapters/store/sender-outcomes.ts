@@ -36,6 +36,12 @@ export async function recordOutcomesInTx(trx: Db, dialect: LockMode, reports: Se
     const s = (c?.state as SenderState | undefined) ?? (r.state as SenderState);
     return effectiveState(s, c?.state_until !== undefined ? (c.state_until as number | null) : r.state_until === null ? null : Number(r.state_until), now).state;
   };
+  const untilOf = (id: string): number | null => {
+    const c = changes.get(id);
+    if (c?.state_until !== undefined) return c.state_until as number | null;
+    const r = rows.get(id)!;
+    return r.state_until === null ? null : Number(r.state_until);
+  };
   const signal = async (id: string, kind: SignalKind, retryAt: number | undefined): Promise<void> => {
     if (!rows.has(id) || !signalApplies(state(id))) return;
     let free: number | null = null;
@@ -47,6 +53,9 @@ export async function recordOutcomesInTx(trx: Db, dialect: LockMode, reports: Se
       free = used > 0 ? nextFreeAt(buckets, used, now) : null;
     }
     const next = stateAfterSignal(kind, { now, retryAt, quotaFreeAt: free, strikes: strikes.get(id) ?? 0, random: random() });
+    // Never bring a sender back sooner than it already is out (an exhausted user told "slow down" stays exhausted).
+    const cur = state(id);
+    if (cur !== 'active' && (untilOf(id) ?? 0) >= next.until) return;
     strikes.set(id, next.strikes);
     Object.assign(change(id), { state: next.state, state_until: next.until, state_source: next.source, state_reason: `${kind === 'exhausted' ? 'sending limit reached' : 'slowed down'} (provider)`, strikes: next.strikes, updated_at: now });
   };
