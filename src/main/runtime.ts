@@ -30,6 +30,7 @@ import { PrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { buildApp } from '../adapters/http/build-app.js';
 import { packageVersion } from './version.js';
 import { createSenderParts, type SenderParts } from './sender-runtime.js';
+import { createCampaignParts, type CampaignParts } from './campaign-runtime.js';
 
 // A worker thread runs JavaScript: from sources run by vitest (src/main/runtime.ts) it is the built copy in dist/
 // (`npm test` builds first); from the built runtime, the file beside it.
@@ -57,6 +58,8 @@ export interface Runtime {
   secret: string;
   /** Senders, service accounts, pools and their routing (issue 4). */
   senders: SenderParts;
+  /** Campaigns, their runner and one-click unsubscribe (issue 5). */
+  campaigns: CampaignParts;
 }
 
 /** POSTFLOW_SECRET, or the one generated into the data dir at first start (mode 0600). */
@@ -126,8 +129,11 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
     },
   );
   const accept = new AcceptMessages(store, catalog, clock, { defaultFrom: config.from, maxAttempts: config.maxRetries + 1, pools: senders.pools }, () => worker.wake());
+  const campaigns = createCampaignParts({
+    sql: store.sqlContext(), secret, config, clock, log: log as unknown as Logger, catalog, pools: senders.store, wakeDelivery: () => worker.wake(),
+  });
   return {
-    config, log, clock, store, engine, catalog, accept, transport, threads, worker, metrics, gate,
+    config, log, clock, store, engine, catalog, accept, transport, threads, worker, metrics, gate, campaigns,
     suppressions: new Suppressions(store, clock),
     apiKeys: new ApiKeys(store, clock),
     templates: new ManageTemplates(store, engine, catalog, clock),
@@ -143,5 +149,6 @@ export function createHttp(rt: Runtime) {
     store: rt.store, clock: rt.clock, accept: rt.accept, messages: rt.messages, templates: rt.templates, apiKeys: rt.apiKeys, suppressions: rt.suppressions,
     metrics: rt.metrics, capture: rt.transport instanceof CaptureTransport ? rt.transport : undefined,
     keyRateLimit: rt.config.keyRateLimit, logger: rt.log, version: packageVersion(), senders: rt.senders,
+    campaigns: { campaigns: rt.campaigns.campaigns, unsubscribe: rt.campaigns.unsubscribe },
   });
 }

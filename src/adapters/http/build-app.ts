@@ -20,6 +20,10 @@ import { outboxRoutes } from './routes/outbox.js';
 import { systemRoutes } from './routes/system.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { templateRoutes } from './routes/templates.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.js';
+import type { ManageCampaigns } from '../../services/campaigns.js';
+import type { Unsubscribe } from '../../services/unsubscribe.js';
 import { senderRoutes } from './routes/senders.js';
 import { poolRoutes } from './routes/pools.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
@@ -46,6 +50,8 @@ export interface HttpDeps {
   version: string;
   /** Senders, pools, service accounts and capacity (issue 4); their routes are absent without them. */
   senders?: { senders: ManageSenders; pools: ManagePools; serviceAccounts: ManageServiceAccounts; capacity: CapacityPlanner };
+  /** Campaigns and the public one-click unsubscribe (issue 5); their routes are absent without them. */
+  campaigns?: { campaigns: ManageCampaigns; unsubscribe: Unsubscribe };
 }
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
@@ -57,6 +63,8 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     logger: typeof deps.logger === 'boolean' ? deps.logger : undefined,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 10 * 1024 * 1024,
+    // Unsubscribe tokens (/u/:token) run to ~120 characters; the router's default limit per parameter is 100.
+    routerOptions: { maxParamLength: 600 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -81,12 +89,14 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   await app.register(systemRoutes(deps.store, deps.metrics));
+  if (deps.campaigns) await app.register(unsubscribeRoutes(deps.campaigns.unsubscribe));
   await app.register(async (api) => {
     await api.register(emailRoutes({ accept: deps.accept, messages: deps.messages }));
     await api.register(templateRoutes(deps.templates));
     await api.register(apiKeyRoutes(deps.apiKeys));
     await api.register(suppressionRoutes(deps.suppressions));
     if (deps.capture) await api.register(outboxRoutes(deps.capture));
+    if (deps.campaigns) await api.register(campaignRoutes(deps.campaigns.campaigns));
     if (deps.senders) {
       await api.register(senderRoutes(deps.senders.senders, deps.senders.capacity));
       await api.register(poolRoutes(deps.senders.pools));

@@ -2,6 +2,7 @@ import type { Migration } from './schema.js';
 import { leanMessageIndexes } from './migrations/0004_lean-message-indexes.js';
 import { senders } from './migrations/0002_senders.js';
 import { contactsMigration } from './migrations/0003_contacts.js';
+import { campaignsMigration } from './migrations/0005_campaigns.js';
 
 /** Column types that differ between the two dialects. */
 export interface DialectTypes {
@@ -23,7 +24,7 @@ export const TYPES: Record<'sqlite' | 'postgres', DialectTypes> = {
  */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Migration[] {
   // Each later migration lives in migrations/<name>.ts as a function of the dialect's types; append it here.
-  return [core(TYPES[dialect]), leanMessageIndexes(dialect), senders(TYPES[dialect]), contactsMigration(TYPES[dialect])];
+  return [core(TYPES[dialect]), leanMessageIndexes(dialect), senders(TYPES[dialect]), contactsMigration(TYPES[dialect]), campaignsMigration(TYPES[dialect], dialect)];
 }
 
 /** 0001_core: messages, their events, templates, suppressions, API keys. */

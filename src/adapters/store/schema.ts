@@ -45,6 +45,8 @@ export interface MessagesTable {
   sender_id: string | null;
   /** The sender slot (epoch ms) the message holds since a deferral to it, or null. */
   sender_slot: number | null;
+  /** The campaign that created the message (migration 0005), or null. */
+  campaign_id: string | null;
 }
 
 /** Column types of `suppressions`. */
@@ -252,6 +254,54 @@ export interface PoolMembersTable {
   weight: number;
 }
 
+/** Column types of `campaigns` (migration 0005); JSON as text. */
+export interface CampaignsTable {
+  id: string;
+  name: string;
+  template_id: string;
+  template_version: number | null;
+  audience: string;
+  audience_rule: string | null;
+  sender_pool: string | null;
+  from_mailbox: string | null;
+  rate_per_hour: number;
+  concurrency: number;
+  scheduled_at: number | null;
+  send_window: string | null;
+  /** Auto-pause bounce threshold in basis points (500 = 5 %), or null for never. */
+  bounce_pause_bp: number | null;
+  bounce_pause_min: number;
+  status: string;
+  status_reason: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  checkpoint: string | null;
+  audience_done: number;
+  targeted: number;
+  materialised: number;
+  skipped_unsubscribed: number;
+  skipped_bounced: number;
+  skipped_complained: number;
+  skipped_suppressed: number;
+  skipped_missing: number;
+  unsubscribed: number;
+  runner_owner: string | null;
+  runner_until: number | null;
+  rate_tat: number | null;
+  samples: string;
+}
+
+/** Column types of `campaign_recipients`: one row per campaign and contact, with its message or why it was skipped. */
+export interface CampaignRecipientsTable {
+  campaign_id: string;
+  contact_id: string;
+  message_id: string | null;
+  skip_reason: string | null;
+  created_at: number;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface Database {
   messages: MessagesTable;
@@ -272,6 +322,8 @@ export interface Database {
   sender_usage: SenderUsageTable;
   pools: PoolsTable;
   pool_members: PoolMembersTable;
+  campaigns: CampaignsTable;
+  campaign_recipients: CampaignRecipientsTable;
 }
 
 /** One forward-only migration: a name that sorts in order and the statements to run. */
