@@ -61,6 +61,8 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const TRUE = new Set(['true', 'yes', 'y', '1']);
 const FALSE = new Set(['false', 'no', 'n', '0']);
 
+// A cell's value quoted for a message: escaped (a quoted cell may hold line breaks) and cut short.
+const show = (v: string) => JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
 const canonical = (h: string) => h.trim().toLowerCase().replace(/[\s-]+/g, '_');
 
 /** Parse one `--map` target: a field name, `attributes.KEY[:string|number|boolean|json]`, or `-` to ignore. */
@@ -135,20 +137,20 @@ export function mapRecord(m: ColumnMapping, cells: string[], line: number): Impo
     const f = t.field;
     if (f === 'email') {
       const e = normaliseContactEmail(v);
-      if (typeof e !== 'string') return err('email', `${JSON.stringify(v)} ${e.problem}`);
+      if (typeof e !== 'string') return err('email', `${show(v)} ${e.problem}`);
       row.email = e;
       continue;
     }
     if (v === '') continue;
     if (f === 'status') {
       const s = v.toLowerCase();
-      if (!isContactStatus(s)) return err('status', `"${v}" is not a status (subscribed, unsubscribed, bounced, complained)`);
+      if (!isContactStatus(s)) return err('status', `${show(v)} is not a status (subscribed, unsubscribed, bounced, complained)`);
       row.status = s;
     } else if (f === 'tags') {
       const tags = [...new Set(v.split(/[,;]/).map((x) => x.trim()).filter((x) => x !== ''))];
       for (const tag of tags) {
         const p = tagProblem(tag);
-        if (p) return err('tags', `tag "${tag}" ${p}`);
+        if (p) return err('tags', `tag ${show(tag)} ${p}`);
       }
       if (tags.length > MAX_TAGS) return err('tags', `more than ${MAX_TAGS} tags`);
       row.tags = tags;
@@ -188,10 +190,10 @@ function attrValue(type: AttrType, v: string): unknown {
     case 'string':
       return v;
     case 'number':
-      return NUMBER.test(v) && Number.isFinite(Number(v)) ? Number(v) : new CellProblem(`"${v}" is not a number`);
+      return NUMBER.test(v) && Number.isFinite(Number(v)) ? Number(v) : new CellProblem(`${show(v)} is not a number`);
     case 'boolean': {
       const l = v.toLowerCase();
-      return TRUE.has(l) ? true : FALSE.has(l) ? false : new CellProblem(`"${v}" is not a boolean (true/false, yes/no, 1/0)`);
+      return TRUE.has(l) ? true : FALSE.has(l) ? false : new CellProblem(`${show(v)} is not a boolean (true/false, yes/no, 1/0)`);
     }
     case 'json':
       try {

@@ -31,6 +31,7 @@ import { buildApp } from '../adapters/http/build-app.js';
 import { packageVersion } from './version.js';
 import { createSenderParts, type SenderParts } from './sender-runtime.js';
 import { createCampaignParts, type CampaignParts } from './campaign-runtime.js';
+import { createContactParts, type ContactParts } from './contact-runtime.js';
 
 // A worker thread runs JavaScript: from sources run by vitest (src/main/runtime.ts) it is the built copy in dist/
 // (`npm test` builds first); from the built runtime, the file beside it.
@@ -58,6 +59,8 @@ export interface Runtime {
   secret: string;
   /** Senders, service accounts, pools and their routing (issue 4). */
   senders: SenderParts;
+  /** Contacts, segments, CSV import/export and engagement (issue 5, part A). */
+  contacts: ContactParts;
   /** Campaigns, their runner and one-click unsubscribe (issue 5). */
   campaigns: CampaignParts;
 }
@@ -140,6 +143,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
     messages: new QueryMessages(store, clock),
     secret,
     senders,
+    contacts: createContactParts({ sql: store.sqlContext(), store, clock, dataDir: config.dataDir }),
   };
 }
 
@@ -150,5 +154,6 @@ export function createHttp(rt: Runtime) {
     metrics: rt.metrics, capture: rt.transport instanceof CaptureTransport ? rt.transport : undefined,
     keyRateLimit: rt.config.keyRateLimit, logger: rt.log, version: packageVersion(), senders: rt.senders,
     campaigns: { campaigns: rt.campaigns.campaigns, unsubscribe: rt.campaigns.unsubscribe },
+    contacts: rt.contacts,
   });
 }

@@ -20,6 +20,14 @@ import { outboxRoutes } from './routes/outbox.js';
 import { systemRoutes } from './routes/system.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { templateRoutes } from './routes/templates.js';
+import { contactRoutes } from './routes/contacts.js';
+import { contactImportRoutes } from './routes/contact-imports.js';
+import { segmentRoutes } from './routes/segments.js';
+import type { Contacts } from '../../services/contacts.js';
+import type { Segments } from '../../services/segments.js';
+import type { ImportContacts } from '../../services/import-contacts.js';
+import type { ExportContacts } from '../../services/export-contacts.js';
+import type { RecordEngagement } from '../../services/record-engagement.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import type { ManageCampaigns } from '../../services/campaigns.js';
@@ -48,6 +56,8 @@ export interface HttpDeps {
   /** A pino logger, or false for none. */
   logger: boolean | object;
   version: string;
+  /** Contacts, CSV import/export, segments and engagement (issue 5, part A); their routes are absent without them. */
+  contacts?: { contacts: Contacts; segments: Segments; imports: ImportContacts; exports: ExportContacts; engagement: RecordEngagement; spoolDir: string };
   /** Senders, pools, service accounts and capacity (issue 4); their routes are absent without them. */
   senders?: { senders: ManageSenders; pools: ManagePools; serviceAccounts: ManageServiceAccounts; capacity: CapacityPlanner };
   /** Campaigns and the public one-click unsubscribe (issue 5); their routes are absent without them. */
@@ -96,6 +106,11 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     await api.register(apiKeyRoutes(deps.apiKeys));
     await api.register(suppressionRoutes(deps.suppressions));
     if (deps.capture) await api.register(outboxRoutes(deps.capture));
+    if (deps.contacts) {
+      await api.register(contactRoutes(deps.contacts));
+      await api.register(contactImportRoutes(deps.contacts));
+      await api.register(segmentRoutes(deps.contacts.segments));
+    }
     if (deps.campaigns) await api.register(campaignRoutes(deps.campaigns.campaigns));
     if (deps.senders) {
       await api.register(senderRoutes(deps.senders.senders, deps.senders.capacity));
