@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ManagePools } from '../../../services/pools.js';
 import { CreatePoolSchema, UpdatePoolSchema } from '../../../services/sender-schema.js';
 import { errorResponses } from '../schemas.js';
+import { exactValidation } from '../exact-validation.js';
 import { PoolSchema, poolView } from '../sender-views.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -17,6 +18,7 @@ export function poolRoutes(pools: ManagePools): FastifyPluginAsyncTypebox {
 
     app.post('/pools', {
       config: { scope: 'admin' },
+      validatorCompiler: exactValidation,
       schema: { tags: ['pools'], summary: 'Create a pool of senders and/or service accounts', body: CreatePoolSchema, response: { 201: PoolSchema, ...errorResponses } },
     }, async (req, reply) => reply.status(201).send(poolView(await pools.create(req.body))));
 
@@ -27,6 +29,7 @@ export function poolRoutes(pools: ManagePools): FastifyPluginAsyncTypebox {
 
     app.patch('/pools/:id', {
       config: { scope: 'admin' },
+      validatorCompiler: exactValidation,
       schema: { tags: ['pools'], summary: 'Change a pool\'s strategy or members', params: IdParams, body: UpdatePoolSchema, response: { 200: PoolSchema, ...errorResponses } },
     }, async (req) => poolView(await pools.update(req.params.id, req.body)));
 

@@ -4,6 +4,7 @@ import type { CapacityPlanner } from '../../../services/capacity.js';
 import type { ManageSenders } from '../../../services/senders.js';
 import { CreateSenderSchema, UpdateSenderSchema } from '../../../services/sender-schema.js';
 import { errorResponses } from '../schemas.js';
+import { exactValidation } from '../exact-validation.js';
 import { CapacitySchema, SenderSchema, capacityView, senderView } from '../sender-views.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -22,6 +23,7 @@ export function senderRoutes(senders: ManageSenders, capacity: CapacityPlanner):
 
     app.post('/senders', {
       config: { scope: 'admin' },
+      validatorCompiler: exactValidation,
       schema: { tags: ['senders'], summary: 'Create an smtp, ses or gmail sender (credentials are sealed, never returned)', body: CreateSenderSchema, response: { 201: SenderSchema, ...errorResponses } },
     }, async (req, reply) => reply.status(201).send(senderView(await senders.create(req.body))));
 
@@ -44,6 +46,7 @@ export function senderRoutes(senders: ManageSenders, capacity: CapacityPlanner):
 
     app.patch('/senders/:id', {
       config: { scope: 'admin' },
+      validatorCompiler: exactValidation,
       schema: { tags: ['senders'], summary: 'Change a sender\'s address, credentials or limits', params: IdParams, body: UpdateSenderSchema, response: { 200: SenderSchema, ...errorResponses } },
     }, async (req) => senderView(await senders.update(req.params.id, req.body)));
 
@@ -57,6 +60,7 @@ export function senderRoutes(senders: ManageSenders, capacity: CapacityPlanner):
 
     app.post('/senders/:id/pause', {
       config: { scope: 'admin' },
+      validatorCompiler: exactValidation,
       schema: {
         tags: ['senders'], summary: 'Take a sender out of rotation until resumed', params: IdParams,
         body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false })),

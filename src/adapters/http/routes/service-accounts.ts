@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ManageServiceAccounts } from '../../../services/service-accounts.js';
 import { CreateServiceAccountSchema } from '../../../services/sender-schema.js';
 import { ErrorSchema, errorResponses } from '../schemas.js';
+import { exactValidation } from '../exact-validation.js';
 import { ServiceAccountSchema, SyncSchema, serviceAccountView } from '../sender-views.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -17,6 +18,7 @@ export function serviceAccountRoutes(accounts: ManageServiceAccounts): FastifyPl
 
     app.post('/service-accounts', {
       config: { scope: 'admin' },
+      validatorCompiler: exactValidation,
       schema: {
         tags: ['service-accounts'], summary: 'Register a service-account key and list its Workspace users as gmail senders',
         body: CreateServiceAccountSchema, response: { 201: ServiceAccountSchema, ...errorResponses },
