@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { allocate, IN_FLIGHT_RETRY_MS, type AllocSender, type AllocationInput } from './sender-allocation.js';
+import { allocate, placeHeld, IN_FLIGHT_RETRY_MS, type AllocSender, type AllocationInput } from './sender-allocation.js';
 import { minuteOf } from './rolling-quota.js';
 
 const NOW = 1_800_000_000_000;
@@ -87,5 +87,21 @@ describe('allocate', () => {
     const draws = [0.1, 0.5, 0.9, 0.7];
     const plan = run({ strategy: 'weighted', senders: [S('a', { weight: 1 }), S('b', { weight: 3 })], count: 4, random: () => draws[r++]! });
     expect(plan.placements.map((p) => p.senderId)).toEqual(['a', 'b', 'b', 'b']);
+  });
+});
+
+describe('placeHeld', () => {
+  const NOW = 1_800_000_030_000; // mid-minute: on-time slots count in the same minute
+  it('sends on time, moves a late slot to the next rate slot, gives back what cannot be honoured', () => {
+    const a = S('a', { intervalMs: 500, nextSendAt: NOW + 300, used: 3 });
+    expect(placeHeld(a, undefined, NOW - 100, NOW, true)).toEqual({ placement: { senderId: 'a', sendAt: NOW }, bucketDeltas: [] });
+    expect(a.inFlight).toBe(1);
+    const late = placeHeld(a, undefined, NOW - 400, NOW, true);
+    expect(late.placement).toEqual({ senderId: 'a', sendAt: NOW + 300 });
+    expect(a.nextSendAt).toBe(NOW + 800);
+    expect(placeHeld(a, undefined, NOW - 60_000, NOW, true)).toEqual({ placement: null, bucketDeltas: [[minuteOf(NOW - 60_000), -1]] });
+    expect(placeHeld(a, undefined, NOW, NOW, false).placement).toBeNull();
+    expect(a.used).toBe(1);
+    expect(placeHeld(undefined, undefined, NOW, NOW, true)).toEqual({ placement: null, bucketDeltas: [] });
   });
 });

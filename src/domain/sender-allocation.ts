@@ -146,3 +146,37 @@ export function allocate(input: AllocationInput): AllocationPlan {
   }
   return plan;
 }
+
+/** A held slot this much older than now is given back (the send it stood for did not happen) and the message placed anew. */
+export const HELD_LATE_MS = 30_000;
+
+/** What becomes of a message that comes back holding a slot: a placement (now or a new slot), or null to place it anew. */
+export interface HeldOutcome {
+  placement: { senderId: string; sendAt: number } | null;
+  /** Changes to the sender's minute buckets: a given-back slot is uncounted, a moved one counted in its new minute. */
+  bucketDeltas: Array<[number, number]>;
+}
+
+/**
+ * Decide for a held slot, updating `s` (and `account`) like allocation does. The slot was counted when reserved:
+ * on time, the message goes now; late by more than half the sender's interval, it takes the sender's next rate
+ * slot (so two sends never come closer than the rate allows) and its count moves to that minute; when the sender
+ * can no longer take it (`usable` false: paused, in error, told to slow down), or it is out of its window, or the
+ * slot is over HELD_LATE_MS old, the count is given back and the message is placed anew.
+ */
+export function placeHeld(s: AllocSender | undefined, account: AllocAccount | undefined, slot: number, now: number, usable: boolean): HeldOutcome {
+  if (!s) return { placement: null, bucketDeltas: [] };
+  if (!usable || now - slot > HELD_LATE_MS || (s.window && !isInWindow(s.window, now))) {
+    s.used -= 1;
+    return { placement: null, bucketDeltas: [[minuteOf(slot), -1]] };
+  }
+  let at = now;
+  if (s.intervalMs > 0 && now - slot > s.intervalMs / 2) {
+    at = Math.max(now, s.nextSendAt, account?.nextSendAt ?? 0);
+    s.nextSendAt = at + s.intervalMs;
+    if (account && account.intervalMs > 0) account.nextSendAt = at + account.intervalMs;
+  }
+  if (at <= now) s.inFlight += 1;
+  const moved = minuteOf(at) !== minuteOf(slot);
+  return { placement: { senderId: s.id, sendAt: at }, bucketDeltas: moved ? [[minuteOf(slot), -1], [minuteOf(at), 1]] : [] };
+}

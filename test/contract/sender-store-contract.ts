@@ -180,14 +180,23 @@ export function describeSenderStoreContract(name: string, make: () => Promise<Se
         { senderId: 'a', sendAt: T0 }, { senderId: 'a', sendAt: T0 + 500 }, { senderId: 'a', sendAt: T0 + 1000 }, { senderId: null, retryAt: T0 + 1500 },
       ]);
       expect(await store.getMessage(ids[1]!)).toMatchObject({ senderId: 'a', senderSlot: T0 + 500 });
-      // On time, a held slot is kept without another count; late by more than half the interval, it is re-placed.
+      // On time, a held slot is kept without another count.
       const kept = await reserve('p', [], T0 + 500, { held: [{ messageId: ids[1]!, senderId: 'a', slot: T0 + 500 }] });
       expect(kept.assignments.get(ids[1]!)).toEqual({ senderId: 'a', sendAt: T0 + 500 });
       expect((await senders.usage(['a'], T0 + 500)).get('a')!.used).toBe(3);
       expect((await store.getMessage(ids[1]!))!.senderSlot).toBeNull();
-      const late = await reserve('p', [], T0 + 1800, { held: [{ messageId: ids[2]!, senderId: 'a', slot: T0 + 1000 }] });
-      expect(late.assignments.get(ids[2]!)).toEqual({ senderId: 'a', sendAt: T0 + 1800 });
-      expect((await senders.usage(['a'], T0 + 1800)).get('a')!.used).toBe(4);
+      // Late by more than half the interval, it takes the sender's next rate slot, still counted once.
+      const late = await reserve('p', [], T0 + 1400, { held: [{ messageId: ids[2]!, senderId: 'a', slot: T0 + 1000 }] });
+      expect(late.assignments.get(ids[2]!)).toEqual({ senderId: 'a', sendAt: T0 + 1500 });
+      expect(await store.getMessage(ids[2]!)).toMatchObject({ senderId: 'a', senderSlot: T0 + 1500 });
+      expect((await senders.usage(['a'], T0 + 1400)).get('a')!.used).toBe(3);
+      // A slot the sender can no longer honour (paused) is given back: uncounted, the message placed anew.
+      await senders.createSender(senderRecord('b'));
+      await senders.updatePool('p', { members: [{ senderId: 'a', weight: 1 }, { senderId: 'b', weight: 1 }] }, T0);
+      await senders.setState(['a'], 'paused', { until: null, reason: null, source: 'user' }, T0);
+      const moved = await reserve('p', [], T0 + 1500, { held: [{ messageId: ids[2]!, senderId: 'a', slot: T0 + 1500 }] });
+      expect(moved.assignments.get(ids[2]!)).toEqual({ senderId: 'b', sendAt: T0 + 1500 });
+      expect((await senders.usage(['a', 'b'], T0 + 1500)).get('a')!.used).toBe(2);
     });
 
     it('skips paused senders and those at their in-flight maximum; least_used takes the most remaining', async () => {

@@ -1,16 +1,12 @@
 import { sql, type Selectable } from 'kysely';
-import { allocate, type AllocSender } from '../../domain/sender-allocation.js';
+import { allocate, placeHeld, type AllocSender } from '../../domain/sender-allocation.js';
 import type { RotationStrategy } from '../../domain/rotation.js';
 import { DAY_MS, minuteOf, nextFreeAt } from '../../domain/rolling-quota.js';
 import { ACCOUNT_SEND_INTERVAL_MS, effectiveDailyLimit, effectiveState, sendIntervalMs } from '../../domain/sender.js';
-import { isInWindow } from '../../domain/sending-window.js';
 import type { Assignment, ReservationRequest, ReservationResult, SenderRecord } from '../../ports/sender-store.js';
 import type { SendersTable } from './schema.js';
 import type { Db } from './sql-context.js';
 import { rowToSender } from './sender-rows.js';
-
-/** A held slot sent this much later than reserved is given up (and re-placed): the rate and the minute bucket it counted in would drift. */
-const HELD_LATE_MS = 30_000;
 
 /** Lock rows on PostgreSQL (SQLite's BEGIN IMMEDIATE already holds the only write lock). */
 export type LockMode = 'postgres' | 'sqlite';
@@ -97,36 +93,46 @@ export async function reserveInTx(trx: Db, dialect: LockMode, req: ReservationRe
   }
 
   const assignments = new Map<string, Assignment>();
+  const accountsAlloc = accounts.map((a) => ({ id: a.id, nextSendAt: Number(a.next_send_at), intervalMs: ACCOUNT_SEND_INTERVAL_MS }));
+  const deltas = new Map<string, Map<number, number>>();
+  const touched = new Set<string>();
   const fresh: string[] = [];
   for (const h of req.held) {
     const s = alloc.find((a) => a.id === h.senderId);
     const rec = records.get(h.senderId);
-    const keeps = s && rec && (s.state === 'active' || (s.state === 'exhausted' && rec.stateSource === 'quota'))
-      && now - h.slot <= Math.min(HELD_LATE_MS, s.intervalMs > 0 ? s.intervalMs / 2 : HELD_LATE_MS)
-      && (!s.window || isInWindow(s.window, now));
-    if (keeps) {
-      assignments.set(h.messageId, { senderId: h.senderId, sendAt: now });
-      s.inFlight += 1;
-    } else {
-      fresh.push(h.messageId);
+    const usable = s !== undefined && (s.state === 'active' || (s.state === 'exhausted' && rec?.stateSource === 'quota'));
+    const out = placeHeld(s, accountsAlloc.find((a) => a.id === s?.accountId), h.slot, now, usable);
+    if (s) touched.add(s.id);
+    for (const [minute, d] of out.bucketDeltas) {
+      const m = deltas.get(h.senderId) ?? new Map<number, number>();
+      m.set(minute, (m.get(minute) ?? 0) + d);
+      deltas.set(h.senderId, m);
     }
+    if (out.placement) assignments.set(h.messageId, out.placement);
+    else fresh.push(h.messageId);
   }
-  // A slot is used once: kept or given up, it is no longer held.
+  // A slot is used once: kept, moved or given back, it is no longer held (a moved one is written again below).
   if (req.held.length > 0) await trx.updateTable('messages').set({ sender_slot: null }).where('id', 'in', req.held.map((h) => h.messageId)).execute();
   fresh.push(...req.fresh);
 
   const plan = allocate({
     strategy: pool.strategy as RotationStrategy, senders: alloc, now, horizonMs: req.horizonMs, count: fresh.length, random: req.random, cursor: pool.cursor,
-    accounts: accounts.map((a) => ({ id: a.id, nextSendAt: Number(a.next_send_at), intervalMs: ACCOUNT_SEND_INTERVAL_MS })),
+    accounts: accountsAlloc,
   });
   fresh.forEach((id, i) => assignments.set(id, plan.placements[i]!));
 
-  for (const [id, s] of plan.senders) {
-    const rows = [...s.buckets].map(([minute, n]) => ({ sender_id: id, minute, reserved: n, sent: 0 }));
-    await trx.insertInto('sender_usage').values(rows)
-      .onConflict((oc) => oc.columns(['sender_id', 'minute']).doUpdateSet({ reserved: sql`sender_usage.reserved + excluded.reserved` }))
-      .execute();
-    await trx.updateTable('senders').set({ used_24h: s.used, next_send_at: s.nextSendAt }).where('id', '=', id).execute();
+  for (const id of new Set([...plan.senders.keys(), ...touched])) {
+    const p = plan.senders.get(id);
+    const a = alloc.find((x) => x.id === id)!;
+    const buckets = new Map(deltas.get(id) ?? []);
+    for (const [minute, n] of p?.buckets ?? []) buckets.set(minute, (buckets.get(minute) ?? 0) + n);
+    const rows = [...buckets].filter(([, n]) => n !== 0).map(([minute, n]) => ({ sender_id: id, minute, reserved: n, sent: 0 }));
+    if (rows.length > 0) {
+      await trx.insertInto('sender_usage').values(rows)
+        .onConflict((oc) => oc.columns(['sender_id', 'minute']).doUpdateSet({ reserved: sql`sender_usage.reserved + excluded.reserved` }))
+        .execute();
+    }
+    await trx.updateTable('senders').set({ used_24h: p?.used ?? a.used, next_send_at: p?.nextSendAt ?? a.nextSendAt }).where('id', '=', id).execute();
   }
   let freed: number | null = null;
   for (const id of plan.exhausted) {
@@ -144,7 +150,10 @@ export async function reserveInTx(trx: Db, dialect: LockMode, req: ReservationRe
       if (a.senderId === null && (a.retryAt === null || freed < a.retryAt)) assignments.set(id, { senderId: null, retryAt: freed });
     }
   }
-  for (const [id, next] of plan.accounts) await trx.updateTable('service_accounts').set({ next_send_at: next }).where('id', '=', id).execute();
+  for (const a of accountsAlloc) {
+    const next = plan.accounts.get(a.id) ?? a.nextSendAt;
+    if (next !== Number(accounts.find((x) => x.id === a.id)!.next_send_at)) await trx.updateTable('service_accounts').set({ next_send_at: next }).where('id', '=', a.id).execute();
+  }
   if (plan.cursor !== pool.cursor) await trx.updateTable('pools').set({ cursor: plan.cursor }).where('id', '=', pool.id).execute();
 
   // Record on each message the sender that took it, and the slot it now holds when it waits for one.
