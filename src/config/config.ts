@@ -46,6 +46,8 @@ export interface Config {
   publicUrl?: string;
   /** Address for mailto: unsubscribes in List-Unsubscribe, or none. */
   unsubscribeMailto?: string;
+  /** Most messages a running campaign keeps materialised ahead of sending (held, not yet in the queue). */
+  campaignLookahead: number;
 }
 
 interface Field {
@@ -113,6 +115,7 @@ const FIELDS: Field[] = [
   } },
   { env: 'POSTFLOW_QUEUE_LIFETIME_HOURS', key: 'queueLifetimeHours', parse: int(1, 24 * 30), def: 72 },
   { env: 'POSTFLOW_PUBLIC_URL', key: 'publicUrl', parse: (r) => url(['http', 'https'])(r.replace(/\/+$/, '')) },
+  { env: 'POSTFLOW_CAMPAIGN_LOOKAHEAD', key: 'campaignLookahead', parse: int(10, 100_000), def: 5000 },
   { env: 'POSTFLOW_UNSUBSCRIBE_MAILTO', key: 'unsubscribeMailto', parse: (r) => { const m = parseMailbox(r); if (typeof m === 'string' || m.name) throw new Error('must be a bare email address'); return m.address; } },
   { env: 'POSTFLOW_DIRECTORY_SYNC_MINUTES', key: 'directorySyncMinutes', parse: int(0, 7 * 24 * 60), def: 60 },
 ];

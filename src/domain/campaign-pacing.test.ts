@@ -63,5 +63,6 @@ describe('campaign pacing', () => {
     expect(materialiseLookahead({ ratePerHour: 500, concurrency: 5 })).toBe(19);
     expect(materialiseLookahead({ ratePerHour: 1, concurrency: 1 })).toBe(10);
     expect(materialiseLookahead({ ratePerHour: 3_600_000, concurrency: 50 })).toBe(5000);
+    expect(materialiseLookahead({ ratePerHour: 3_600_000, concurrency: 50 }, 500)).toBe(500);
   });
 });

@@ -39,15 +39,16 @@ export function releaseAllowance(pace: CampaignPace, tat: number | null, inFligh
   return { count, tatAfter: (k) => start + k * interval };
 }
 
-/** Hard bounds on how many messages one campaign keeps materialised but not yet released. */
-const LOOKAHEAD = { min: 10, max: 5000 } as const;
+/** Fewest messages one campaign keeps materialised but not yet released. */
+const MIN_LOOKAHEAD = 10;
 
 /**
  * How many materialised-but-held messages to keep ready: about a minute of sending plus two bursts, within
- * [10, 5000]. Materialising just ahead of sending keeps `created_at` close to the send (so the seed's average send
- * time, sent_at − created_at, means something) and keeps a pause cheap: only this many wait to be held.
+ * [10, max] (max: POSTFLOW_CAMPAIGN_LOOKAHEAD, default 5000). Materialising just ahead of sending keeps
+ * `created_at` close to the send (so the seed's average send time, sent_at − created_at, means something) and
+ * keeps a pause cheap: only this many wait to be held.
  */
-export function materialiseLookahead(pace: Pick<CampaignPace, 'ratePerHour' | 'concurrency'>): number {
+export function materialiseLookahead(pace: Pick<CampaignPace, 'ratePerHour' | 'concurrency'>, max = 5000): number {
   const perMinute = Math.ceil(pace.ratePerHour / 60);
-  return Math.min(LOOKAHEAD.max, Math.max(LOOKAHEAD.min, perMinute + 2 * pace.concurrency));
+  return Math.min(max, Math.max(MIN_LOOKAHEAD, perMinute + 2 * pace.concurrency));
 }

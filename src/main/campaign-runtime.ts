@@ -7,6 +7,7 @@ import { CampaignMessageBuilder } from '../services/campaign-messages.js';
 import { Unsubscribe } from '../services/unsubscribe.js';
 import { UnsubscribeTokens } from '../services/unsubscribe-tokens.js';
 import { CampaignRunner } from '../engine/campaign-runner.js';
+import { materialiseLookahead } from '../domain/campaign-pacing.js';
 import type { SqlContext } from '../adapters/store/sql-context.js';
 import { SqlCampaignStore } from '../adapters/store/sql-campaign-store.js';
 import { SqlContactStore } from '../adapters/store/sql-contact-store.js';
@@ -50,7 +51,10 @@ export function createCampaignParts(d: CampaignPartsDeps): CampaignParts {
   const runner = new CampaignRunner(
     { campaigns: store, contacts, builder, clock: d.clock, log: d.log.child({ component: 'campaigns' }), onReleased: d.wakeDelivery },
     // The campaign lease follows the message lease: a crashed process's campaigns resume when its messages do.
-    { tickMs: 250, idleMs: 1_000, leaseMs: d.config.leaseMs, batchSize: 500, maxCampaigns: 20 },
+    {
+      tickMs: 250, idleMs: 1_000, leaseMs: d.config.leaseMs, batchSize: 500, maxCampaigns: 20,
+      lookahead: (c) => materialiseLookahead(c, d.config.campaignLookahead),
+    },
   );
   const campaigns = new ManageCampaigns({
     campaigns: store, contacts, segments: new SqlSegmentStore(d.sql), templates: d.catalog, pools: d.pools, clock: d.clock,
