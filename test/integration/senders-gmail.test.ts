@@ -133,4 +133,20 @@ describe('gmail senders from a service account', () => {
     }
     expect(new Set(google.sent.map((m) => m.parsed!.subject)).size).toBe(40);
   });
+
+  it('re-syncs on schedule: new users become senders, suspended ones are paused, and not before the interval', async () => {
+    const sa = await account(['boss@corp.test', 'eve@corp.test']);
+    const sync = ts.rt.senders.directorySync;
+    const calls = google.directoryCalls.length;
+    expect(await sync.syncDue(60 * 60_000)).toBe(0);
+    expect(google.directoryCalls.length).toBe(calls);
+    google.addUsers([{ primaryEmail: 'new@corp.test' }, { primaryEmail: 'eve@corp.test', suspended: true }]);
+    clock.advance(61 * 60_000);
+    expect(await sync.syncDue(60 * 60_000)).toBe(1);
+    const senders = (await api('GET', `/api/v1/senders?service_account_id=${sa}`)).body.data;
+    const by = (email: string) => senders.find((x: { email: string }) => x.email === email);
+    expect(by('new@corp.test')).toMatchObject({ state: 'active', kind: 'gmail' });
+    expect(by('eve@corp.test')).toMatchObject({ state: 'paused', state_reason: 'directory: user suspended' });
+    expect((await api('GET', `/api/v1/service-accounts/${sa}`)).body).toMatchObject({ senders: 3, synced_users: 3 });
+  });
 });
