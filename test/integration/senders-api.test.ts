@@ -151,4 +151,28 @@ describe('senders API', () => {
     expect((await api('GET', '/api/v1/senders/capacity?pool=ghost')).body.error).toMatchObject({ code: 'POOL_NOT_FOUND', field: 'pool' });
     expect((await api('GET', '/api/v1/senders/capacity?messages=-1')).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'messages' });
   });
+
+  it('documents every route in the OpenAPI document, with no credential in any response schema', async () => {
+    const doc = (await ts.app.inject({ url: '/api/v1/openapi.json' })).json();
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
+      '/api/v1/senders', '/api/v1/senders/{id}', '/api/v1/senders/{id}/pause', '/api/v1/senders/{id}/resume', '/api/v1/senders/capacity',
+      '/api/v1/pools', '/api/v1/pools/{id}', '/api/v1/service-accounts', '/api/v1/service-accounts/{id}', '/api/v1/service-accounts/{id}/sync',
+    ]));
+    const names = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) {
+          if (k === 'properties') Object.keys(x as object).forEach((n) => names.add(n));
+          walk(x);
+        }
+      }
+    };
+    for (const path of ['/api/v1/senders', '/api/v1/senders/{id}', '/api/v1/service-accounts', '/api/v1/service-accounts/{id}']) {
+      for (const op of Object.values(doc.paths[path] as Record<string, { responses: unknown }>)) walk(op.responses);
+    }
+    expect(names.has('relay') && names.has('client_email')).toBe(true);
+    for (const secret of ['key', 'private_key', 'smtp_url', 'secret_access_key', 'sealed_key', 'sealed_secret']) expect(names.has(secret), secret).toBe(false);
+    expect(JSON.stringify(doc.paths['/api/v1/emails/send'].post)).toContain('sender_pool');
+  });
 });
