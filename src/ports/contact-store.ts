@@ -63,7 +63,8 @@ export interface ImportJob {
   failed: number;
   /** Why the whole file was refused or the import stopped: code, message, and where. */
   error: { code: string; message: string; field?: string; line?: number } | null;
-  options: { map: Record<string, string>; tags: string[] };
+  /** `strict`: a file with any bad row imports nothing (its row errors are listed). */
+  options: { map: Record<string, string>; tags: string[]; strict?: boolean };
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
@@ -116,7 +117,7 @@ export interface ContactStore {
   createImport(job: ImportJob): Promise<void>;
   getImport(id: string): Promise<ImportJob | null>;
   /** Change a job's state (and error), stamping updated_at (and finished_at for completed/failed). */
-  setImportState(id: string, state: ImportState, now: number, fields?: { totalRows?: number; error?: ImportJob['error'] }): Promise<void>;
+  setImportState(id: string, state: ImportState, now: number, fields?: { totalRows?: number; error?: ImportJob['error']; failed?: number }): Promise<void>;
   /** Upsert a batch by email (planImportBatch) and advance the job's counters, in one transaction. */
   applyImportBatch(batch: ImportBatch): Promise<{ inserted: number; updated: number; failed: number }>;
   /** The job's row errors in line order (the first 1,000 are kept; `failed` counts them all). */

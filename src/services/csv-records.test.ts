@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { AppError } from '../domain/errors.js';
-import { csvRecords, MAX_RECORD_BYTES } from './csv-records.js';
+import { csvRecords, csvScan, MAX_RECORD_BYTES } from './csv-records.js';
 
 async function records(chunks: (string | Uint8Array)[]): Promise<[number, string[]][]> {
   const src = (async function* () {
@@ -11,9 +11,13 @@ async function records(chunks: (string | Uint8Array)[]): Promise<[number, string
   return out;
 }
 
+const source = (chunks: (string | Uint8Array)[]) => (async function* () {
+  for (const c of chunks) yield typeof c === 'string' ? Buffer.from(c) : c;
+})();
+
 async function refusal(chunks: (string | Uint8Array)[]): Promise<{ code: string; message: string; line?: number }> {
   try {
-    await records(chunks);
+    await csvScan(source(chunks));
   } catch (e) {
     if (e instanceof AppError) return { code: e.code, message: e.message, line: e.details?.line as number | undefined };
     throw e;
@@ -31,6 +35,8 @@ describe('CSV records with line numbers', () => {
     // The same when every byte arrives alone (multi-byte characters and CRLF split across chunks).
     expect(await records(bytewise(text))).toEqual(want);
     expect(await records(bytewise('email\nzoë@x.io\n😀@x.io'))).toEqual([[1, ['email']], [2, ['zoë@x.io']], [3, ['😀@x.io']]]);
+    expect(await csvScan(source([text]))).toEqual({ records: 5 });
+    expect(await csvScan(source(bytewise(text)))).toEqual({ records: 5 });
   });
 
   it('refuses UTF-16, NUL bytes and bytes that are not UTF-8, naming the line', async () => {

@@ -77,38 +77,85 @@ export async function* utf8Only(source: AsyncIterable<Uint8Array>, onBytes?: (n:
 }
 
 const LINE_BREAK = /\r?\n/g;
+const OPTIONS = { bom: true, relax_column_count: true, relax_quotes: true, record_delimiter: ['\r\n', '\n'], max_record_size: MAX_RECORD_BYTES } as const;
 
-/**
- * The records of a CSV byte stream (streamed, bounded memory) with the line each starts on. Blank lines are skipped;
- * a quote never closed, or a record over MAX_RECORD_BYTES, refuses the file with CSV_INVALID naming its first line.
- * Quotes inside unquoted fields are kept as written (`5" screen`).
- */
-export async function* csvRecords(source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): AsyncGenerator<CsvRecord> {
-  // Lines are counted as the parser makes each record (on_record runs inside it, in order), so when it fails the
-  // count points at the record it failed on even if records before it were never read. A record spans one line
-  // plus the line breaks inside its quoted fields (csv-parse's own `lines` counts CRLF inside quotes twice).
-  let next = 1;
-  const parser = parse({
-    bom: true, relax_column_count: true, relax_quotes: true, record_delimiter: ['\r\n', '\n'], max_record_size: MAX_RECORD_BYTES,
-    on_record: (cells: string[]): CsvRecord | null => {
-      const line = next;
-      next += 1;
-      for (const c of cells) if (c.includes('\n')) next += c.match(LINE_BREAK)!.length;
-      return cells.length === 1 && cells[0] === '' ? null : { cells, line };
-    },
-  });
+/** Lines a record spans: one, plus the line breaks inside its quoted fields (csv-parse's own `lines` counts CRLF inside quotes twice). */
+function span(cells: string[]): number {
+  let n = 1;
+  for (const c of cells) if (c.includes('\n')) n += c.match(LINE_BREAK)!.length;
+  return n;
+}
+
+const blank = (cells: string[]) => cells.length === 1 && cells[0] === '';
+
+/** A csv-parse failure as CSV_INVALID naming the line where the failing record starts. */
+function parseFailure(err: unknown, line: number): unknown {
+  if (err instanceof AppError) return err;
+  const code = (err as { code?: string }).code;
+  if (code === 'CSV_QUOTE_NOT_CLOSED') return refuse('a quote opened here is never closed', line);
+  if (code === 'CSV_MAX_RECORD_SIZE') return refuse(`the record starting here is longer than ${MAX_RECORD_BYTES} bytes (an unclosed quote?)`, line);
+  if (code?.startsWith('CSV_') || code?.startsWith('INVALID_')) return refuse((err as Error).message, line);
+  return err;
+}
+
+/** Run `parser` over the UTF-8-checked source; resolves when it ends, rejects with its (or the source's) error. */
+function feed(source: AsyncIterable<Uint8Array>, parser: ReturnType<typeof parse>, onBytes?: (n: number) => void): Readable {
   const input = Readable.from(utf8Only(source, onBytes), { objectMode: false });
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
+  return input;
+}
+
+/**
+ * Read the whole CSV without keeping any record (`onRecord` sees each one as it passes): the number of records
+ * (blank lines not counted, the header counted), or CSV_INVALID naming the line where a quote is never closed, a record passes MAX_RECORD_BYTES, or the
+ * bytes stop being UTF-8. Lines are counted as the parser makes each record (on_record runs inside it, in order),
+ * so the line is right even for records made but never read before the failure.
+ */
+export async function csvScan(source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void, onRecord?: (r: CsvRecord) => void): Promise<{ records: number }> {
+  let next = 1;
+  let records = 0;
+  const parser = parse({
+    ...OPTIONS, record_delimiter: [...OPTIONS.record_delimiter],
+    on_record: (cells: string[]) => {
+      const line = next;
+      next += span(cells);
+      if (!blank(cells)) {
+        records++;
+        onRecord?.({ cells, line });
+      }
+      return null;
+    },
+  });
+  const input = feed(source, parser, onBytes);
   try {
-    yield* parser as AsyncIterable<CsvRecord>;
+    // Every record is dropped by on_record: this only waits for the end (or the error).
+    for await (const _ of parser) void _;
+    return { records };
   } catch (err) {
-    if (err instanceof AppError) throw err;
-    const code = (err as { code?: string }).code;
-    if (code === 'CSV_QUOTE_NOT_CLOSED') throw refuse('a quote opened here is never closed', next);
-    if (code === 'CSV_MAX_RECORD_SIZE') throw refuse(`the record starting here is longer than ${MAX_RECORD_BYTES} bytes (an unclosed quote?)`, next);
-    if (code?.startsWith('CSV_') || code?.startsWith('INVALID_')) throw refuse((err as Error).message, next);
-    throw err;
+    throw parseFailure(err, next);
+  } finally {
+    input.destroy();
+  }
+}
+
+/**
+ * The records of a CSV byte stream (streamed, bounded memory) with the line each starts on; blank lines are
+ * skipped, quotes inside unquoted fields kept as written (`5" screen`). Errors as csvScan, but the line of a
+ * parse failure is where the reader had got to: validate with csvScan first for an exact line.
+ */
+export async function* csvRecords(source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): AsyncGenerator<CsvRecord> {
+  const parser = parse({ ...OPTIONS, record_delimiter: [...OPTIONS.record_delimiter] });
+  const input = feed(source, parser, onBytes);
+  let line = 1;
+  try {
+    for await (const cells of parser as AsyncIterable<string[]>) {
+      const start = line;
+      line += span(cells);
+      if (!blank(cells)) yield { cells, line: start };
+    }
+  } catch (err) {
+    throw parseFailure(err, line);
   } finally {
     input.destroy();
     parser.destroy();

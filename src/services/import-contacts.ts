@@ -5,7 +5,7 @@ import { buildColumnMapping, mapRecord, type ColumnMapping, type RowError } from
 import type { IdentifiedRow } from '../domain/contact-import-plan.js';
 import type { Clock } from '../ports/clock.js';
 import type { ContactStore, ImportJob } from '../ports/contact-store.js';
-import { csvRecords, type CsvRecord } from './csv-records.js';
+import { csvRecords, csvScan, type CsvRecord } from './csv-records.js';
 
 /** A CSV to import: opened once to read the header, once to validate, once to import (a file, or an upload spooled to one). */
 export interface ImportSource {
@@ -18,10 +18,12 @@ export interface ImportSource {
   dispose?(): Promise<void>;
 }
 
-/** How to read the file: column → target overrides (see parseTarget) and tags added to every contact. */
+/** How to read the file: column → target overrides (see parseTarget), tags added to every contact, and strictness. */
 export interface ImportOptions {
   map?: Record<string, string>;
   tags?: string[];
+  /** Import nothing when any row is bad (the default imports the good rows and lists the bad ones). */
+  strict?: boolean;
 }
 
 /** Progress as an import runs (for a progress bar). */
@@ -37,12 +39,14 @@ export interface ImportReport extends ImportJob {
   errors: RowError[];
 }
 
+/** Row errors a strict import lists (as the store keeps for any import). */
+const MAX_LISTED_ERRORS = 1000;
 /** Rows per transaction. */
 const BATCH = 1000;
 /** A running job whose record has not moved for this long belongs to a process that died. */
 const STALE_MS = 120_000;
-/** Validation refreshes the job's heartbeat every this many records. */
-const HEARTBEAT_RECORDS = 50_000;
+/** Validation refreshes the job's heartbeat this often (ms). */
+const HEARTBEAT_MS = 5_000;
 
 /**
  * Import contacts from CSV, streamed in bounded memory (a batch of rows at a time), in three reads of the source:
@@ -71,7 +75,7 @@ export class ImportContacts {
     const now = this.clock.now();
     const job: ImportJob = {
       id: this.nextId(now), state: 'validating', source: source.name, totalRows: null, rowsRead: 0, inserted: 0, updated: 0, failed: 0,
-      error: null, options: { map, tags }, createdAt: now, updatedAt: now, finishedAt: null,
+      error: null, options: { map, tags, ...(options.strict ? { strict: true } : {}) }, createdAt: now, updatedAt: now, finishedAt: null,
     };
     await this.store.createImport(job);
     const done = this.run(job, source, mapping.mapping, mapping.headerLine, tags, onProgress).finally(() => this.running.delete(job.id));
@@ -111,14 +115,36 @@ export class ImportContacts {
     };
     try {
       // Pass 2: the whole file must parse before anything is written.
-      let total = 0;
       let bytes = 0;
-      for await (const r of csvRecords(source.open(), (n) => (bytes += n))) {
-        if (r.line === headerLine) continue;
-        if (++total % HEARTBEAT_RECORDS === 0) {
-          await this.store.setImportState(job.id, 'validating', this.clock.now());
-          await progress('validating', bytes);
+      let beat = Date.now();
+      let beating: Promise<unknown> = Promise.resolve();
+      // Strict: rows are read through the mapping while validating, and any bad one stops the import here.
+      const bad: RowError[] = [];
+      let badRows = 0;
+      const check = job.options.strict
+        ? (r: CsvRecord) => {
+            if (r.line === headerLine) return;
+            const row = mapRecord(mapping, r.cells, r.line);
+            if ('email' in row) return;
+            if (++badRows <= MAX_LISTED_ERRORS) bad.push(row);
+          }
+        : undefined;
+      const scan = await csvScan(source.open(), (n) => {
+        bytes += n;
+        onProgress?.({ phase: 'validating', bytes, job });
+        // A heartbeat at most every few seconds, so a long validation never reads as interrupted.
+        if (Date.now() - beat > HEARTBEAT_MS) {
+          beat = Date.now();
+          beating = this.store.setImportState(job.id, 'validating', this.clock.now()).catch(() => undefined);
         }
+      }, check);
+      await beating;
+      const total = scan.records - 1;
+      if (badRows > 0) {
+        await this.store.applyImportBatch({ importId: job.id, rows: [], errors: bad, rowsRead: 0, tags, now: this.clock.now() });
+        const message = `${badRows} of ${total} rows are invalid (first on line ${bad[0]!.line}); strict import: nothing was written`;
+        await this.store.setImportState(job.id, 'failed', this.clock.now(), { totalRows: total, failed: badRows, error: { code: 'CSV_INVALID', message, line: bad[0]!.line } });
+        return await this.finish(job, source, onProgress);
       }
       await this.store.setImportState(job.id, 'importing', this.clock.now(), { totalRows: total });
       await progress('importing', 0);
@@ -152,6 +178,10 @@ export class ImportContacts {
         : { code: 'INTERNAL', message: `the import stopped: ${(err as Error).message}` };
       await this.store.setImportState(job.id, 'failed', this.clock.now(), { error }).catch(() => undefined);
     }
+    return this.finish(job, source, onProgress);
+  }
+
+  private async finish(job: ImportJob, source: ImportSource, onProgress?: (p: ImportProgress) => void): Promise<ImportJob> {
     await source.dispose?.().catch(() => undefined);
     const final = (await this.store.getImport(job.id).catch(() => null)) ?? job;
     onProgress?.({ phase: 'done', bytes: 0, job: final });

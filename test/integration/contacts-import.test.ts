@@ -161,6 +161,21 @@ describe.skipIf(dialect === 'postgres' && !pg)(`CSV import on ${dialect}`, () =>
       expect((await req('GET', '/contacts/imports/01NOPE00000000000000000000')).json().error.code).toBe('IMPORT_NOT_FOUND');
     });
 
+  it('imports nothing in strict mode when a row is bad, listing every bad row', async () => {
+    const before = await total();
+    const csv = `email,status\nstrict1@example.com,\nnope,\nstrict2@example.com,maybe\nstrict3@example.com,bounced\n`;
+    const res = await upload(csv, '?strict=true');
+    expect(res.statusCode).toBe(202);
+    const { last } = await finished(res.json().id);
+    expect(last).toMatchObject({ state: 'failed', total_rows: 4, inserted: 0, updated: 0, failed: 2, options: { strict: true }, error: { code: 'CSV_INVALID', line: 3 } });
+    expect(last.error.message).toMatch(/2 of 4 rows are invalid/);
+    expect(last.errors.map((e: { line: number }) => e.line)).toEqual([3, 4]);
+    expect(await total()).toBe(before);
+    // The same file without strict imports the two good rows.
+    const { last: lax } = await finished((await upload(csv)).json().id);
+    expect(lax).toMatchObject({ state: 'completed', inserted: 2, failed: 2 });
+  });
+
   it('shows a job whose process died as interrupted', async () => {
     const now = s.rt.clock.now();
     const id = '01JOBDEAD00000000000000000';

@@ -27,11 +27,12 @@ export async function getImport(db: Db, id: string): Promise<ImportJob | null> {
 }
 
 /** Move a job to `state`; completed and failed stamp finished_at. */
-export async function setImportState(db: Db, id: string, state: ImportState, now: number, f: { totalRows?: number; error?: ImportJob['error'] }): Promise<void> {
+export async function setImportState(db: Db, id: string, state: ImportState, now: number, f: { totalRows?: number; error?: ImportJob['error']; failed?: number }): Promise<void> {
   await db.updateTable('contact_imports').set({
     state,
     updated_at: now,
     ...(f.totalRows !== undefined ? { total_rows: f.totalRows } : {}),
+    ...(f.failed !== undefined ? { failed: f.failed } : {}),
     ...(f.error !== undefined ? { error: f.error ? JSON.stringify(f.error) : null } : {}),
     ...(state === 'completed' || state === 'failed' ? { finished_at: now } : {}),
   }).where('id', '=', id).execute();

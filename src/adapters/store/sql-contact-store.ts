@@ -171,7 +171,7 @@ export class SqlContactStore implements ContactStore {
     return imports.getImport(this.ctx.db, id);
   }
 
-  setImportState(id: string, state: ImportState, now: number, fields: { totalRows?: number; error?: ImportJob['error'] } = {}): Promise<void> {
+  setImportState(id: string, state: ImportState, now: number, fields: { totalRows?: number; error?: ImportJob['error']; failed?: number } = {}): Promise<void> {
     return this.ctx.writeTx((trx) => imports.setImportState(trx, id, state, now, fields));
   }
 

@@ -18,8 +18,9 @@ export function registerImportCommand(program: Command): void {
     .argument('<file>', 'a UTF-8 CSV file with a header line; one column holds the email')
     .option('--map <column=target>', 'read a column as a field (email, external_id, first_name, last_name, company, status, tags, attributes), attributes.NAME[:string|number|boolean|json], or - to ignore (repeatable)', collectMap, {})
     .option('--tags <tags>', 'comma-separated tags added to every imported contact')
+    .option('--strict', 'import nothing if any row is bad (default: import the good rows, list the bad ones)')
     .option('--errors <n>', 'row errors to list on stderr', '20')
-    .action(async (file: string, o: { map: Record<string, string>; tags?: string; errors: string }) => {
+    .action(async (file: string, o: { map: Record<string, string>; tags?: string; strict?: boolean; errors: string }) => {
       const { stat } = await import('node:fs/promises');
       const { createReadStream } = await import('node:fs');
       const { loadConfig } = await import('../../config/config.js');
@@ -53,7 +54,7 @@ export function registerImportCommand(program: Command): void {
         let result;
         try {
           const tags = o.tags ? o.tags.split(',').map((t) => t.trim()).filter((t) => t !== '') : [];
-          const { done } = await parts.imports.start(source, { map: o.map, tags }, (p) => {
+          const { done } = await parts.imports.start(source, { map: o.map, tags, strict: o.strict }, (p) => {
             const j = p.job;
             if (p.phase === 'validating') bar.update(p.bytes / Math.max(1, size), `validating ${n(p.bytes)} of ${n(size)} bytes`);
             if (p.phase === 'importing') {

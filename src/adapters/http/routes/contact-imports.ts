@@ -58,6 +58,7 @@ export function contactImportRoutes(deps: { imports: ImportContacts; exports: Ex
         querystring: Type.Object({
           map: Type.Optional(Type.Array(Type.String({ minLength: 3, maxLength: 300 }), { maxItems: 200, description: 'COLUMN=TARGET, repeatable; TARGET: email, external_id, first_name, last_name, company, status, tags, attributes, attributes.NAME[:string|number|boolean|json], or - to ignore' })),
           tags: Type.Optional(Type.String({ maxLength: 2000, description: 'Comma-separated tags added to every imported contact' })),
+          strict: Type.Optional(Type.Boolean({ description: 'Import nothing if any row is bad (default: import the good rows, list the bad ones)' })),
         }, { additionalProperties: false }),
         body: { content: { 'text/csv': { schema: { description: 'UTF-8 CSV with a header line; one column must be the email' } } } },
         response: { 202: ImportSchema, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400] },
@@ -73,7 +74,7 @@ export function contactImportRoutes(deps: { imports: ImportContacts; exports: Ex
       try {
         const size = await spool(body, file, deps.maxUploadBytes ?? MAX_UPLOAD_BYTES);
         const source = { name: 'upload', size, open: () => createReadStream(file), dispose: () => rm(file, { force: true }) };
-        const { job } = await deps.imports.start(source, { map, tags });
+        const { job } = await deps.imports.start(source, { map, tags, strict: req.query.strict });
         started = true;
         return reply.status(202).send(importView({ ...job, errors: [] }));
       } finally {

@@ -74,7 +74,7 @@ export const ImportSchema = Type.Object({
   failed: Type.Integer(),
   error: Type.Union([Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), line: Type.Optional(Type.Integer()) }), Type.Null()]),
   errors: Type.Array(Type.Object({ line: Type.Integer(), field: NullableString, message: Type.String() }), { description: 'Row errors by line (the first 1,000 are kept)' }),
-  options: Type.Object({ map: Type.Record(Type.String(), Type.String()), tags: Type.Array(Type.String()) }),
+  options: Type.Object({ map: Type.Record(Type.String(), Type.String()), tags: Type.Array(Type.String()), strict: Type.Optional(Type.Boolean()) }),
   created_at: Type.String(),
   updated_at: Type.String(),
   finished_at: NullableString,
