@@ -4,6 +4,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/runtime.js';
 import { createTempDatabase, postgresAvailable } from '../support/services.js';
+import Fastify from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { installErrorHandler } from '../../src/adapters/http/error-handler.js';
+import { contactImportRoutes } from '../../src/adapters/http/routes/contact-imports.js';
 
 const pg = await postgresAvailable();
 
@@ -174,6 +178,25 @@ describe.skipIf(dialect === 'postgres' && !pg)(`CSV import on ${dialect}`, () =>
     // The same file without strict imports the two good rows.
     const { last: lax } = await finished((await upload(csv)).json().id);
     expect(lax).toMatchObject({ state: 'completed', inserted: 2, failed: 2 });
+  });
+
+  it('refuses an upload past the size limit with PAYLOAD_TOO_LARGE, keeping no spooled bytes', async () => {
+    const spoolDir = join(s.dataDir, 'small-spool');
+    const app = Fastify().withTypeProvider<TypeBoxTypeProvider>();
+    installErrorHandler(app);
+    await app.register(contactImportRoutes({ imports: s.rt.contacts.imports, exports: s.rt.contacts.exports, spoolDir, maxUploadBytes: 1000 }), { prefix: '/api/v1' });
+    try {
+      const big = await app.inject({ method: 'POST', url: '/api/v1/contacts/import', headers: { 'content-type': 'text/csv' }, payload: `email\n${'someone@example.com\n'.repeat(100)}` });
+      expect(big.statusCode).toBe(413);
+      expect(big.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(readdirSync(spoolDir)).toEqual([]);
+      const small = await app.inject({ method: 'POST', url: '/api/v1/contacts/import', headers: { 'content-type': 'text/csv' }, payload: 'email\nsmall@example.com\n' });
+      expect(small.statusCode).toBe(202);
+      await s.rt.contacts.imports.idle();
+      expect(readdirSync(spoolDir)).toEqual([]);
+    } finally {
+      await app.close();
+    }
   });
 
   it('shows a job whose process died as interrupted', async () => {
