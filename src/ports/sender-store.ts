@@ -175,6 +175,8 @@ export interface SenderStore {
   poolSenders(id: string): Promise<SenderRecord[]>;
   /** Messages waiting (queued or deferred) that name the pool. */
   poolWaiting(id: string): Promise<number>;
+  /** Make messages waiting for a pool of this sender due now (it can send again); returns how many. */
+  wakePools(senderId: string, now: number): Promise<number>;
 
   /** Place a batch of a pool's messages on senders, counting the sends; see ReservationRequest. */
   reserve(req: ReservationRequest): Promise<ReservationResult>;

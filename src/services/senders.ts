@@ -103,9 +103,14 @@ export class ManageSenders {
       if (cur.kind !== 'ses') throw invalid('ses', `only ses senders have SES settings (this one is ${cur.kind})`);
       Object.assign(patch, this.sealSes(id, req.ses));
     }
-    const next = await this.store.updateSender(id, patch, now);
+    let next = await this.store.updateSender(id, patch, now);
     if (!next) throw notFound(id);
-    return (await this.statusOf([next], now))[0]!;
+    // Exhausted by our own count under the old limit: the new limit decides now (the next reservation re-checks it).
+    if ((patch.dailyLimit !== undefined || patch.warmup !== undefined) && next.state === 'exhausted' && next.stateSource === 'quota') {
+      [next] = await this.store.setState([id], 'active', { until: null, reason: null, source: null }, now);
+      await this.store.wakePools(id, now);
+    }
+    return (await this.statusOf([next!], now))[0]!;
   }
 
   async get(id: string): Promise<SenderStatus> {
@@ -132,6 +137,8 @@ export class ManageSenders {
   async resume(id: string): Promise<SenderStatus> {
     await this.getRecord(id);
     const [s] = await this.store.setState([id], 'active', { until: null, reason: null, source: null }, this.clock.now());
+    // Messages that waited for a sender of its pools to free up need not wait any longer.
+    await this.store.wakePools(id, this.clock.now());
     return (await this.statusOf([s!], this.clock.now()))[0]!;
   }
 

@@ -246,12 +246,15 @@ export function describeSenderStoreContract(name: string, make: () => Promise<Se
       expect((await senders.getSender('g2'))!.state).toBe('cooling_down');
     });
 
-    it('counts messages waiting for a pool', async () => {
+    it('counts messages waiting for a pool, and makes them due again when a sender of the pool can send', async () => {
       await poolOf('p', ['a']);
-      await queue(3, 'p');
-      await store.insertMessages([newMessage()]);
+      const waiting = Array.from({ length: 3 }, () => newMessage({ senderPool: 'p', dueAt: T0 + DAY_MS }));
+      await store.insertMessages([...waiting, newMessage({ dueAt: T0 + DAY_MS })]);
       expect(await senders.poolWaiting('p')).toBe(3);
       expect(await senders.poolWaiting('other')).toBe(0);
+      expect(await senders.wakePools('a', T0)).toBe(3);
+      expect((await store.getMessage(waiting[0]!.id))!.dueAt).toBe(T0);
+      expect(await senders.wakePools('ghost', T0)).toBe(0);
     });
 
     it('never exceeds a daily limit or a rate when two connection pools reserve at once', async () => {

@@ -119,4 +119,17 @@ describe('sender pools over SMTP senders', () => {
       await authed.stop();
     }
   });
+
+  it('raising a daily limit lifts an exhaustion that came from our own count at once', async () => {
+    await api('POST', '/api/v1/senders', { id: 'one', kind: 'smtp', email: 'one@senders.test', smtp_url: smtp.url(), daily_limit: 1 });
+    await api('POST', '/api/v1/pools', { id: 'p1', senders: ['one'] });
+    await api('POST', '/api/v1/emails/send-batch', { messages: [0, 1].map((i) => ({ to: `r${i}@example.com`, subject: 's', text: 't', sender_pool: 'p1' })) });
+    await drain();
+    expect(smtp.received).toHaveLength(1);
+    expect((await api('GET', '/api/v1/senders/one')).body).toMatchObject({ state: 'exhausted', usage: { used_24h: 1, remaining: 0 } });
+    expect((await api('PATCH', '/api/v1/senders/one', { daily_limit: 2 })).body).toMatchObject({ state: 'active', usage: { limit_now: 2, remaining: 1 } });
+    // The waiting message was deferred to the old window's end; it is due again at once, under the new limit.
+    await drain();
+    expect(smtp.received).toHaveLength(2);
+  });
 });

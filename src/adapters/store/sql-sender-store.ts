@@ -215,6 +215,23 @@ export class SqlSenderStore implements SenderStore {
     return Number(row.n);
   }
 
+  async wakePools(senderId: string, now: number): Promise<number> {
+    return this.ctx.writeTx(async (trx) => {
+      const sender = await trx.selectFrom('senders').select(['id', 'service_account_id']).where('id', '=', senderId).executeTakeFirst();
+      if (!sender) return 0;
+      const pools = await trx.selectFrom('pool_members').select('pool_id').distinct()
+        .where((eb) => eb.or([eb('sender_id', '=', senderId), ...(sender.service_account_id ? [eb('service_account_id', '=', sender.service_account_id)] : [])]))
+        .execute();
+      if (pools.length === 0) return 0;
+      // Messages holding a slot keep it; the others were waiting for any sender to free up.
+      const res = await trx.updateTable('messages').set({ due_at: now })
+        .where('sender_pool', 'in', pools.map((p) => p.pool_id)).where('queue_state', '=', QUEUE_WAITING)
+        .where('due_at', '>', now).where('sender_slot', 'is', null)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows);
+    });
+  }
+
   reserve(req: ReservationRequest): Promise<ReservationResult> {
     return this.ctx.writeTx((trx) => reserveInTx(trx, this.ctx.dialect, req));
   }
