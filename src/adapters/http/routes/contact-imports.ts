@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
@@ -27,6 +27,17 @@ function mapOption(pairs: string[] | undefined): Record<string, string> {
   return map;
 }
 
+/** Spooled uploads older than this belong to imports a stopped process never finished: removed at start. */
+const STALE_SPOOL_MS = 24 * 3600_000;
+
+async function removeStaleSpools(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const n of names.filter((x) => x.endsWith('.csv'))) {
+    const s = await stat(join(dir, n)).catch(() => null);
+    if (s && Date.now() - s.mtimeMs > STALE_SPOOL_MS) await rm(join(dir, n), { force: true });
+  }
+}
+
 /** Copy `body` to `file`, refusing past `max` bytes; returns the size. */
 async function spool(body: Readable, file: string, max: number): Promise<number> {
   let size = 0;
@@ -47,6 +58,7 @@ async function spool(body: Readable, file: string, max: number): Promise<number>
  */
 export function contactImportRoutes(deps: { imports: ImportContacts; exports: ExportContacts; spoolDir: string; maxUploadBytes?: number }): FastifyPluginAsyncTypebox {
   return async (app) => {
+    await removeStaleSpools(deps.spoolDir);
     // The CSV body reaches the handler as a stream; this parser exists only inside this plugin.
     for (const type of ['text/csv', 'application/csv']) app.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
 
