@@ -28,14 +28,32 @@ export async function lockSenders(trx: Db, dialect: LockMode, ids: string[], now
       .where('sender_id', 'in', stale).where('minute', '<', first).groupBy('sender_id').execute();
     const gone = new Map(expired.map((e) => [e.sender_id, Number(e.n)]));
     await trx.deleteFrom('sender_usage').where('sender_id', 'in', stale).where('minute', '<', first).execute();
+    const staleSet = new Set(stale);
+    const slid: SenderCounters[] = [];
     for (const r of rows) {
-      if (!stale.includes(r.id)) continue;
+      if (!staleSet.has(r.id)) continue;
       r.used_24h = Math.max(0, Number(r.used_24h) - (gone.get(r.id) ?? 0));
       r.window_start_minute = first;
-      await trx.updateTable('senders').set({ used_24h: r.used_24h, window_start_minute: first }).where('id', '=', r.id).execute();
+      slid.push({ id: r.id, used_24h: r.used_24h, window_start_minute: first });
     }
+    await updateSenders(trx, slid);
   }
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** New values of a sender's counters (every row of one call sets the same columns). */
+type SenderCounters = { id: string } & Partial<Record<'used_24h' | 'window_start_minute' | 'next_send_at', number>>;
+
+/** Write counters of many senders in one statement per 500 (UPDATE … SET col = CASE id WHEN … END), not one each. */
+async function updateSenders(trx: Db, rows: SenderCounters[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    const cols = Object.keys(chunk[0]!).filter((k) => k !== 'id') as Array<Exclude<keyof SenderCounters, 'id'>>;
+    const set: Record<string, unknown> = {};
+    // The casts let PostgreSQL type the parameters (a bare CASE of parameters would be text).
+    for (const c of cols) set[c] = sql`CASE id ${sql.join(chunk.map((r) => sql`WHEN ${r.id} THEN CAST(${r[c]} AS BIGINT)`), sql` `)} END`;
+    await trx.updateTable('senders').set(set as never).where('id', 'in', chunk.map((r) => r.id)).execute();
+  }
 }
 
 /** When a sender at or over its limit may send once more, from its minute buckets (null if never). */
@@ -62,7 +80,8 @@ export async function reserveInTx(trx: Db, dialect: LockMode, req: ReservationRe
   const direct = members.filter((m) => m.sender_id !== null);
   const accountIds = members.filter((m) => m.service_account_id !== null).map((m) => m.service_account_id!);
   const viaAccounts = accountIds.length === 0 ? [] : await trx.selectFrom('senders').select(['id', 'service_account_id']).where('service_account_id', 'in', accountIds).execute();
-  for (const s of viaAccounts) weights.set(s.id, Number(members.find((m) => m.service_account_id === s.service_account_id)!.weight));
+  const accountWeight = new Map(members.filter((m) => m.service_account_id !== null).map((m) => [m.service_account_id!, Number(m.weight)]));
+  for (const s of viaAccounts) weights.set(s.id, accountWeight.get(s.service_account_id!) ?? 1);
   for (const m of direct) weights.set(m.sender_id!, Number(m.weight));
   const rows = await lockSenders(trx, dialect, [...weights.keys()], now);
 
@@ -92,13 +111,14 @@ export async function reserveInTx(trx: Db, dialect: LockMode, req: ReservationRe
     });
   }
 
+  const byId = new Map(alloc.map((a) => [a.id, a]));
   const assignments = new Map<string, Assignment>();
   const accountsAlloc = accounts.map((a) => ({ id: a.id, nextSendAt: Number(a.next_send_at), intervalMs: ACCOUNT_SEND_INTERVAL_MS }));
   const deltas = new Map<string, Map<number, number>>();
   const touched = new Set<string>();
   const fresh: string[] = [];
   for (const h of req.held) {
-    const s = alloc.find((a) => a.id === h.senderId);
+    const s = byId.get(h.senderId);
     const rec = records.get(h.senderId);
     const usable = s !== undefined && (s.state === 'active' || (s.state === 'exhausted' && rec?.stateSource === 'quota'));
     const out = placeHeld(s, accountsAlloc.find((a) => a.id === s?.accountId), h.slot, now, usable);
@@ -121,19 +141,22 @@ export async function reserveInTx(trx: Db, dialect: LockMode, req: ReservationRe
   });
   fresh.forEach((id, i) => assignments.set(id, plan.placements[i]!));
 
+  const usage: Array<{ sender_id: string; minute: number; reserved: number; sent: number }> = [];
+  const counters: SenderCounters[] = [];
   for (const id of new Set([...plan.senders.keys(), ...touched])) {
     const p = plan.senders.get(id);
-    const a = alloc.find((x) => x.id === id)!;
+    const a = byId.get(id)!;
     const buckets = new Map(deltas.get(id) ?? []);
     for (const [minute, n] of p?.buckets ?? []) buckets.set(minute, (buckets.get(minute) ?? 0) + n);
-    const rows = [...buckets].filter(([, n]) => n !== 0).map(([minute, n]) => ({ sender_id: id, minute, reserved: n, sent: 0 }));
-    if (rows.length > 0) {
-      await trx.insertInto('sender_usage').values(rows)
-        .onConflict((oc) => oc.columns(['sender_id', 'minute']).doUpdateSet({ reserved: sql`sender_usage.reserved + excluded.reserved` }))
-        .execute();
-    }
-    await trx.updateTable('senders').set({ used_24h: p?.used ?? a.used, next_send_at: p?.nextSendAt ?? a.nextSendAt }).where('id', '=', id).execute();
+    for (const [minute, n] of buckets) if (n !== 0) usage.push({ sender_id: id, minute, reserved: n, sent: 0 });
+    counters.push({ id, used_24h: p?.used ?? a.used, next_send_at: p?.nextSendAt ?? a.nextSendAt });
   }
+  for (let i = 0; i < usage.length; i += 500) {
+    await trx.insertInto('sender_usage').values(usage.slice(i, i + 500))
+      .onConflict((oc) => oc.columns(['sender_id', 'minute']).doUpdateSet({ reserved: sql`sender_usage.reserved + excluded.reserved` }))
+      .execute();
+  }
+  await updateSenders(trx, counters);
   let freed: number | null = null;
   for (const id of plan.exhausted) {
     const rec = records.get(id)!;
@@ -156,13 +179,15 @@ export async function reserveInTx(trx: Db, dialect: LockMode, req: ReservationRe
   }
   if (plan.cursor !== pool.cursor) await trx.updateTable('pools').set({ cursor: plan.cursor }).where('id', '=', pool.id).execute();
 
-  // Record on each message the sender that took it, and the slot it now holds when it waits for one.
-  const nowBySender = new Map<string, string[]>();
-  for (const [messageId, a] of assignments) {
-    if (a.senderId === null) continue;
-    if (a.sendAt <= now) nowBySender.set(a.senderId, [...(nowBySender.get(a.senderId) ?? []), messageId]);
-    else await trx.updateTable('messages').set({ sender_id: a.senderId, sender_slot: a.sendAt }).where('id', '=', messageId).execute();
+  // Record on each message the sender that took it, and the slot it now holds when it waits for one: one UPDATE
+  // per 500 messages (CASE by id), whatever the number of senders.
+  const placed = [...assignments].flatMap(([id, a]) => (a.senderId === null ? [] : [{ id, sender: a.senderId, slot: a.sendAt > now ? a.sendAt : null }]));
+  for (let i = 0; i < placed.length; i += 500) {
+    const chunk = placed.slice(i, i + 500);
+    await trx.updateTable('messages').set({
+      sender_id: sql`CASE id ${sql.join(chunk.map((p) => sql`WHEN ${p.id} THEN ${p.sender}`), sql` `)} END`,
+      sender_slot: sql`CASE id ${sql.join(chunk.map((p) => sql`WHEN ${p.id} THEN CAST(${p.slot} AS BIGINT)`), sql` `)} END`,
+    } as never).where('id', 'in', chunk.map((p) => p.id)).execute();
   }
-  for (const [senderId, ids] of nowBySender) await trx.updateTable('messages').set({ sender_id: senderId }).where('id', 'in', ids).execute();
   return { found: true, assignments, senders: records };
 }
