@@ -15,10 +15,12 @@ let srv: TestServer;
 let sink: SmtpSink;
 const received: ReceivedMessage[] = [];
 let contacts: SqlContactStore;
+let sinkPort: number;
 
 beforeAll(async () => {
   sink = new SmtpSink({ onMessage: (m) => void received.push(m), replies: [parseReplyRule('*@bounce.test=550 5.1.1 No such user')] });
   const { port } = await sink.listen(0, '127.0.0.1');
+  sinkPort = port;
   srv = await startTestServer({
     POSTFLOW_SMTP_URL: `smtp://127.0.0.1:${port}`, POSTFLOW_DOMAIN_LIMITS: '*=0', POSTFLOW_DELIVERY_THREADS: '0',
     POSTFLOW_PUBLIC_URL: 'https://mail.example.org/', POSTFLOW_UNSUBSCRIBE_MAILTO: 'unsubscribe@example.org', POSTFLOW_LEASE_MS: '5000',
@@ -58,6 +60,7 @@ describe('campaigns API', () => {
       [campaign({ colour: 'red' }), 400, 'VALIDATION_FAILED', 'colour'],
       [campaign({ name: '   ' }), 400, 'VALIDATION_FAILED', 'name'],
       [campaign({ scheduled_at: 'tomorrow' }), 400, 'VALIDATION_FAILED', 'scheduled_at'],
+      [campaign({ sender_pool: 'no-such-pool' }), 404, 'POOL_NOT_FOUND', 'sender_pool'],
     ];
     for (const [body, status, code, field] of cases) {
       const res = await api('POST', '/api/v1/campaigns', body);
@@ -192,6 +195,20 @@ describe('campaigns API', () => {
     await waitFor('the scheduled campaign to complete', async () => (await api('GET', `/api/v1/campaigns/${c.id}`)).json().status === 'completed', 15_000);
     const vip = received.filter((m) => m.rcptTo[0]!.startsWith('vip'));
     expect(vip).toHaveLength(4);
+  });
+
+  it('sends through the sender pool it names', async () => {
+    await seedContacts(sql(), { count: 3, tags: () => ['pooled'], email: (i) => `pooled${i}@example.com` });
+    const smtp = `smtp://127.0.0.1:${sinkPort}`;
+    expect((await api('POST', '/api/v1/senders', { id: 'relay-a', kind: 'smtp', email: 'relay-a@example.org', smtp_url: smtp })).statusCode).toBe(201);
+    expect((await api('POST', '/api/v1/pools', { id: 'news', strategy: 'round_robin', senders: ['relay-a'] })).statusCode).toBe(201);
+    const c = (await api('POST', '/api/v1/campaigns', campaign({ audience: { tags: ['pooled'] }, sender_pool: 'news' }))).json();
+    expect(c.sender_pool).toBe('news');
+    await api('POST', `/api/v1/campaigns/${c.id}/start`);
+    await waitFor('the pooled campaign to complete', async () => (await api('GET', `/api/v1/campaigns/${c.id}`)).json().status === 'completed', 15_000);
+    const pooled = received.filter((m) => m.rcptTo[0]!.startsWith('pooled'));
+    expect(pooled).toHaveLength(3);
+    for (const m of pooled) expect(m.mailFrom).toBe('relay-a@example.org');
   });
 
   it('auto-pauses when the bounce rate passes the threshold, with the reason shown', async () => {
