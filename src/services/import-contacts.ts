@@ -48,6 +48,25 @@ const STALE_MS = 120_000;
 /** Validation refreshes the job's heartbeat this often (ms). */
 const HEARTBEAT_MS = 5_000;
 
+/** Errors worth another try: the store was busy, locked or briefly unreachable (a failed transaction wrote nothing). */
+function transient(err: unknown): boolean {
+  if (err instanceof AppError) return err.code === 'STORE_UNAVAILABLE';
+  const e = err as { code?: string; message?: string };
+  return /^SQLITE_BUSY|^SQLITE_LOCKED|^ECONNRESET|^ECONNREFUSED|^57P01|^40001|^40P01/.test(e.code ?? '') || /database is locked|Connection terminated/.test(e.message ?? '');
+}
+
+/** Run `fn`, again after 0.2, 0.4, 0.8… s while it fails transiently, at most `tries` times in all. */
+async function retried<T>(fn: () => Promise<T>, tries: number): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= tries || !transient(err)) throw err;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+}
+
 /**
  * Import contacts from CSV, streamed in bounded memory (a batch of rows at a time), in three reads of the source:
  * 1. at once: the header and options are checked — a missing email column, a bad mapping or a file that is not
@@ -155,7 +174,9 @@ export class ImportContacts {
       let read = 0;
       bytes = 0;
       const flush = async () => {
-        await this.store.applyImportBatch({ importId: job.id, rows, errors, rowsRead: read, tags, now: this.clock.now() });
+        const batch = { importId: job.id, rows, errors, rowsRead: read, tags, now: this.clock.now() };
+        // A batch is one transaction: after a transient failure (a busy or restarting store) it can simply run again.
+        await retried(() => this.store.applyImportBatch(batch), 5);
         rows = [];
         errors = [];
         await progress('importing', bytes);
@@ -176,14 +197,17 @@ export class ImportContacts {
       const error = e
         ? { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(line !== undefined ? { line } : {}) }
         : { code: 'INTERNAL', message: `the import stopped: ${(err as Error).message}` };
-      await this.store.setImportState(job.id, 'failed', this.clock.now(), { error }).catch(() => undefined);
+      // The store may be what failed: try to record it a few times, and report it to the caller regardless.
+      const failed = await retried(() => this.store.setImportState(job.id, 'failed', this.clock.now(), { error }), 5).then(() => true, () => false);
+      return this.finish(job, source, onProgress, failed ? undefined : error);
     }
     return this.finish(job, source, onProgress);
   }
 
-  private async finish(job: ImportJob, source: ImportSource, onProgress?: (p: ImportProgress) => void): Promise<ImportJob> {
+  private async finish(job: ImportJob, source: ImportSource, onProgress?: (p: ImportProgress) => void, unrecorded?: ImportJob['error']): Promise<ImportJob> {
     await source.dispose?.().catch(() => undefined);
-    const final = (await this.store.getImport(job.id).catch(() => null)) ?? job;
+    let final = (await this.store.getImport(job.id).catch(() => null)) ?? job;
+    if (unrecorded) final = { ...final, state: 'failed', error: unrecorded };
     onProgress?.({ phase: 'done', bytes: 0, job: final });
     return final;
   }
