@@ -24,7 +24,7 @@ export interface ContactParts {
 }
 
 /** Build the contact parts on the main store's SQL context (composition only). */
-export function createContactParts(d: { sql: SqlContext; store: Pick<Store, 'addSuppressions'>; clock: Clock; dataDir: string }): ContactParts {
+export function createContactParts(d: { sql: SqlContext; store: Pick<Store, 'addSuppressions'>; clock: Clock; dataDir: string; importBatch?: number }): ContactParts {
   const store = new SqlContactStore(d.sql);
   const segmentStore = new SqlSegmentStore(d.sql);
   return {
@@ -32,7 +32,7 @@ export function createContactParts(d: { sql: SqlContext; store: Pick<Store, 'add
     segmentStore,
     contacts: new Contacts(store, segmentStore, d.clock),
     segments: new Segments(segmentStore, store, d.clock),
-    imports: new ImportContacts(store, d.clock),
+    imports: new ImportContacts(store, d.clock, d.importBatch),
     exports: new ExportContacts(store, segmentStore, d.clock),
     engagement: new RecordEngagement(store, d.store, d.clock),
     spoolDir: join(d.dataDir, 'imports'),
