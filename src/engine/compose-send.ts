@@ -1,4 +1,5 @@
 import type { OutgoingMessage, SendOutcome, Transport } from '../ports/transport.js';
+import type { SentEntry, SentJournal } from '../ports/sent-journal.js';
 import { composeMessage, type ComposeInput } from '../compose/compose-message.js';
 import type { DkimKey } from '../compose/dkim.js';
 import type { TemplateEngine } from '../compose/template-engine.js';
@@ -29,6 +30,8 @@ export class InProcessComposeSend implements ComposeSend {
     private readonly engine: TemplateEngine,
     private readonly transport: Transport,
     private readonly dkim?: DkimKey,
+    /** Where accepted messages are noted the moment the receiver accepts them (crash recovery without a resend). */
+    private readonly journal?: SentJournal,
   ) {
     this.transportName = transport.name;
   }
@@ -48,7 +51,7 @@ export class InProcessComposeSend implements ComposeSend {
     }
     let outcomes: SendOutcome[];
     try {
-      outcomes = outgoing.length ? await this.transport.sendBatch(outgoing) : [];
+      outcomes = outgoing.length ? await this.transport.sendBatch(outgoing, this.journal ? this.noter(outgoing) : undefined) : [];
     } catch (err) {
       outcomes = outgoing.map(() => ({ ok: false, permanent: false, response: `transport error: ${(err as Error).message}` }));
     }
@@ -60,5 +63,27 @@ export class InProcessComposeSend implements ComposeSend {
 
   close(): Promise<void> {
     return this.transport.close();
+  }
+
+  // Accepted messages are noted in the journal in the same turn of the event loop as the receiver's answer:
+  // answers that arrive together (one socket read) share one write.
+  private noter(outgoing: OutgoingMessage[]): (index: number, o: SendOutcome) => void {
+    let pending: SentEntry[] = [];
+    return (i, o) => {
+      if (!o.ok) return;
+      if (pending.length === 0) {
+        queueMicrotask(() => {
+          const entries = pending;
+          pending = [];
+          try {
+            this.journal!.note(entries);
+          } catch {
+            // A journal that cannot be written (disk full) only loses crash recovery: after a crash these
+            // messages would be sent again, as without a journal. Delivery itself goes on.
+          }
+        });
+      }
+      pending.push({ id: outgoing[i]!.id, providerMessageId: o.providerMessageId, transport: this.transportName, response: o.response });
+    };
   }
 }

@@ -11,6 +11,7 @@ import type { TemplateCatalog } from '../services/template-catalog.js';
 import { classifyOutcome } from './classify-outcome.js';
 import { InProcessComposeSend, type ComposeSend, type ComposeSendResult } from './compose-send.js';
 import type { ThrottleGate } from './throttle-gate.js';
+import type { SentJournal } from '../ports/sent-journal.js';
 import type { SenderRouter } from './sender-router.js';
 
 /** Tuning of the delivery loops. */
@@ -43,6 +44,8 @@ export interface DeliveryDeps {
   dkim?: DkimKey;
   /** Where composing and sending happen (e.g. delivery threads); default: on this thread, with `transport`. */
   composeSend?: ComposeSend;
+  /** Accepted messages noted before they are recorded; read back when a crashed worker's leases expire. */
+  journal?: SentJournal;
   /** Sends messages that name a sender pool (issue 4); without it, they go through `transport` like any other. */
   router?: Pick<SenderRouter, 'deliver'>;
   random?: () => number;
@@ -62,7 +65,7 @@ export class DeliveryWorker {
   private readonly composeSend: ComposeSend;
 
   constructor(private readonly deps: DeliveryDeps, private readonly opts: DeliveryOptions) {
-    this.composeSend = deps.composeSend ?? new InProcessComposeSend(deps.catalog, deps.engine, deps.transport, deps.dkim);
+    this.composeSend = deps.composeSend ?? new InProcessComposeSend(deps.catalog, deps.engine, deps.transport, deps.dkim, deps.journal);
   }
 
   /** Start the loops and the lease reaper. */
@@ -70,7 +73,8 @@ export class DeliveryWorker {
     if (this.running) return;
     this.running = true;
     const reap = (): void => {
-      this.deps.store.releaseExpiredLeases(this.deps.clock.now()).then((n) => {
+      const now = this.deps.clock.now();
+      this.recoverSent(now).then(() => this.deps.store.releaseExpiredLeases(now)).then((n) => {
         if (n > 0) {
           this.deps.log.warn({ count: n }, 'requeued messages whose worker lease expired');
           this.wake();
@@ -81,6 +85,35 @@ export class DeliveryWorker {
     this.reaper = setInterval(reap, Math.max(250, Math.floor(this.opts.leaseMs / 2)));
     this.reaper.unref();
     for (let i = 0; i < this.opts.loops; i++) this.loops.push(this.loop());
+  }
+
+  /**
+   * Before expired leases are requeued: the ones the sent journal says a receiver accepted (their worker died
+   * between the receiver's answer and the record) are recorded as sent, so they are not sent a second time.
+   */
+  private async recoverSent(now: number): Promise<void> {
+    const { journal, store, log } = this.deps;
+    if (!journal) return;
+    const expired = await store.expiredLeases(now, 10_000);
+    if (expired.length === 0) return;
+    const found = await journal.find(expired.map((e) => e.id));
+    const byOwner = new Map<string, DeliveryResult[]>();
+    for (const e of expired) {
+      const j = found.get(e.id);
+      if (!j) continue;
+      const list = byOwner.get(e.owner) ?? [];
+      list.push({
+        id: e.id, status: 'sent', at: now, transport: j.transport, providerMessageId: j.providerMessageId,
+        detail: { response: j.response, recovered: 'accepted by the receiver before its worker stopped; found in the sent journal' },
+      });
+      byOwner.set(e.owner, list);
+    }
+    for (const [owner, results] of byOwner) {
+      // Recorded as the worker that held the lease: only rows still leased to it change.
+      const ids = await store.recordResults(owner, results);
+      if (ids.length) log.warn({ count: ids.length, worker: owner }, 'recorded as sent from the sent journal: their worker stopped before recording them');
+      for (const id of ids) this.deps.metrics.sendResult(this.composeSend.transportName, 'sent');
+    }
   }
 
   /** Stop claiming, let in-flight batches finish and be recorded. */

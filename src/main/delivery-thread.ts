@@ -1,7 +1,8 @@
 // Entry of a delivery thread (see ThreadedComposeSend): builds its own transport and template cache from
 // workerData, composes and sends the batches the main thread posts, and answers their results in order.
-import { parentPort, workerData } from 'node:worker_threads';
-import { createPrivateKey } from 'node:crypto';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { FileSentJournal } from '../adapters/journal/file-sent-journal.js';
 import { systemClock } from '../ports/clock.js';
 import type { TemplateVersion } from '../ports/store.js';
 import { TemplateEngine, type TemplateSource } from '../compose/template-engine.js';
@@ -14,6 +15,8 @@ import { createTransport, type TransportContext } from '../adapters/transports/r
 export interface DeliveryThreadData {
   transport: { name: string; ctx: TransportContext };
   dkim?: { domain: string; selector: string; privateKeyPem: string };
+  /** The sent journal's folder and retention: the thread writes a file series of its own there. */
+  journal?: { dir: string; retainMs: number };
 }
 
 const data = workerData as DeliveryThreadData;
@@ -28,11 +31,12 @@ const reader = {
   },
 };
 const dkim = data.dkim ? { domain: data.dkim.domain, selector: data.dkim.selector, privateKey: createPrivateKey(data.dkim.privateKeyPem) } : undefined;
-const composeSend = new InProcessComposeSend(new TemplateCatalog(reader, engine, systemClock), engine, createTransport(data.transport.name, data.transport.ctx), dkim);
+const journal = data.journal ? new FileSentJournal(data.journal.dir, `${process.pid}-t${threadId}-${randomBytes(3).toString('hex')}`, data.journal.retainMs) : undefined;
+const composeSend = new InProcessComposeSend(new TemplateCatalog(reader, engine, systemClock), engine, createTransport(data.transport.name, data.transport.ctx), dkim, journal);
 
 port.on('message', (m: ThreadBatch | { type: 'close' }) => {
   if (m.type === 'close') {
-    void composeSend.close().finally(() => {
+    void composeSend.close().then(() => journal?.close()).finally(() => {
       port.postMessage({ type: 'closed' } satisfies ThreadReply);
       port.close();
     });

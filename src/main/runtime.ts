@@ -18,6 +18,8 @@ import { TemplateCatalog } from '../services/template-catalog.js';
 import { DeliveryWorker } from '../engine/delivery-worker.js';
 import type { ComposeSend } from '../engine/compose-send.js';
 import { ThreadedComposeSend } from '../engine/threaded-compose-send.js';
+import type { SentJournal } from '../ports/sent-journal.js';
+import { FileSentJournal } from '../adapters/journal/file-sent-journal.js';
 import type { DeliveryThreadData } from './delivery-thread.js';
 import { ThrottleGate } from '../engine/throttle-gate.js';
 import { DEFAULT_DOMAIN_LIMITS } from '../domain/throttle-policy.js';
@@ -53,6 +55,8 @@ export interface Runtime {
   gate: ThrottleGate;
   metrics: PrometheusMetrics;
   transport: Transport;
+  /** This process's sent journal (delivery threads keep their own files in the same folder). */
+  journal: SentJournal;
   /** Delivery threads when configured (they own their transports); closed with the runtime. */
   threads: ComposeSend | null;
   worker: DeliveryWorker;
@@ -93,7 +97,13 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   const transportCtx = { dataDir: config.dataDir, smtpUrl: config.smtpUrl };
   const transport = createTransport(transportName, transportCtx);
   const threadCount = config.deliveryThreads === 'auto' ? Math.min(4, availableParallelism() - 1) : config.deliveryThreads;
+  // Accepted messages are noted here before they are recorded (docs/adr/0012-sent-journal.md); kept for longer
+  // than any lease that could still name them.
+  const journalDir = join(config.dataDir, 'journal');
+  const journalRetainMs = 3 * config.leaseMs + 120_000;
+  const journal = new FileSentJournal(journalDir, `${process.pid}-${randomBytes(3).toString('hex')}`, journalRetainMs);
   const threadData: DeliveryThreadData = {
+    journal: { dir: journalDir, retainMs: journalRetainMs },
     transport: { name: transportName, ctx: transportCtx },
     dkim: config.dkimKey ? { domain: config.dkimDomain!, selector: config.dkimSelector!, privateKeyPem: config.dkimKey } : undefined,
   };
@@ -120,6 +130,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
       store, transport, catalog, engine, clock, log: log as unknown as Logger, metrics, gate,
       dkim: config.dkimKey ? { domain: config.dkimDomain!, selector: config.dkimSelector!, privateKey: createPrivateKey(config.dkimKey) } : undefined,
       composeSend: threads ?? undefined,
+      journal,
       router: senders.router,
     },
     {
@@ -136,7 +147,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
     sql: store.sqlContext(), secret, config, clock, log: log as unknown as Logger, catalog, pools: senders.store, wakeDelivery: () => worker.wake(),
   });
   return {
-    config, log, clock, store, engine, catalog, accept, transport, threads, worker, metrics, gate, campaigns,
+    config, log, clock, store, engine, catalog, accept, transport, threads, journal, worker, metrics, gate, campaigns,
     suppressions: new Suppressions(store, clock),
     apiKeys: new ApiKeys(store, clock),
     templates: new ManageTemplates(store, engine, catalog, clock),

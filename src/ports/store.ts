@@ -171,6 +171,8 @@ export interface Store {
   insertMessages(messages: NewMessage[]): Promise<InsertResult[]>;
   /** Lease up to `limit` due messages (priority, then due time) to `owner` until `now + leaseMs`; marks them sending. */
   claimMessages(owner: string, now: number, limit: number, leaseMs: number): Promise<MessageRecord[]>;
+  /** Messages whose lease expired before `now`, with the worker that held them (crash recovery looks them up). */
+  expiredLeases(now: number, limit: number): Promise<Array<{ id: string; owner: string }>>;
   /** Put messages whose lease expired before `now` back in the queue (status deferred, due now). Returns how many. */
   releaseExpiredLeases(now: number): Promise<number>;
   /** Record results of a batch in one transaction; only rows still leased to `owner` change. Returns ids recorded. */

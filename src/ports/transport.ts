@@ -44,8 +44,12 @@ export type SendOutcome =
 export interface Transport {
   /** The registry name, e.g. "capture". */
   readonly name: string;
-  /** Deliver a batch; the outcome at index i belongs to message i. Never throws for a per-message failure. */
-  sendBatch(messages: OutgoingMessage[]): Promise<SendOutcome[]>;
+  /**
+   * Deliver a batch; the outcome at index i belongs to message i. Never throws for a per-message failure.
+   * `onOutcome`, when given, hears each outcome as soon as it is known (before the batch ends), so an accepted
+   * message can be journaled at once (SentJournal); transports that can tell should call it.
+   */
+  sendBatch(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]>;
   /** Release connections and file handles. */
   close(): Promise<void>;
 }

@@ -116,6 +116,12 @@ export abstract class SqlStore implements Store {
     });
   }
 
+  async expiredLeases(now: number, limit: number): Promise<Array<{ id: string; owner: string }>> {
+    const rows = await this.db.selectFrom('messages').select(['id', 'lease_owner'])
+      .where('queue_state', '=', QUEUE_LEASED).where('lease_until', '<', now).limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, owner: r.lease_owner ?? '' }));
+  }
+
   async releaseExpiredLeases(now: number): Promise<number> {
     return this.writeTx(async (trx) => {
       const rows = await trx.updateTable('messages')

@@ -22,10 +22,14 @@ export class CaptureTransport implements Transport {
 
   constructor(readonly outbox: string) {}
 
-  async sendBatch(messages: OutgoingMessage[]): Promise<SendOutcome[]> {
+  async sendBatch(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]> {
     this.ready ??= fs.mkdir(this.outbox, { recursive: true });
     await this.ready;
-    return Promise.all(messages.map((m) => this.sendOne(m)));
+    return Promise.all(messages.map(async (m, i) => {
+      const o = await this.sendOne(m);
+      onOutcome?.(i, o);
+      return o;
+    }));
   }
 
   private async sendOne(m: OutgoingMessage): Promise<SendOutcome> {

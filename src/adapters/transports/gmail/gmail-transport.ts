@@ -58,10 +58,10 @@ export class GmailTransport implements Transport {
     this.slots = new SendSlots(opts.concurrency ?? 5);
   }
 
-  sendBatch(messages: OutgoingMessage[]): Promise<SendOutcome[]> {
+  sendBatch(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]> {
     if (messages.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.resolve(messages.map(() => closedOutcome()));
-    const run = this.run(messages);
+    const run = this.run(messages, onOutcome);
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
     return run;
@@ -73,7 +73,7 @@ export class GmailTransport implements Transport {
     await Promise.allSettled([...this.running]);
   }
 
-  private async run(messages: OutgoingMessage[]): Promise<SendOutcome[]> {
+  private async run(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]> {
     // One token for the whole batch (cached across batches); if Google will not give one, no message can go.
     let state: TokenState;
     try {
@@ -82,7 +82,11 @@ export class GmailTransport implements Transport {
       const failure = authFailure(err);
       return messages.map(() => failure);
     }
-    return Promise.all(messages.map((m) => this.slots.run(() => this.sendOne(m, state))));
+    return Promise.all(messages.map((m, i) => this.slots.run(async () => {
+      const o = await this.sendOne(m, state);
+      onOutcome?.(i, o);
+      return o;
+    })));
   }
 
   private token(): Promise<string> {

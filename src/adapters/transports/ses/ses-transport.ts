@@ -47,10 +47,14 @@ export class SesTransport implements Transport {
     this.slots = new SendSlots(opts.concurrency ?? 10);
   }
 
-  sendBatch(messages: OutgoingMessage[]): Promise<SendOutcome[]> {
+  sendBatch(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]> {
     if (messages.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.resolve(messages.map(() => closedOutcome()));
-    const run = Promise.all(messages.map((m) => this.slots.run(() => this.sendOne(m))));
+    const run = Promise.all(messages.map((m, i) => this.slots.run(async () => {
+      const o = await this.sendOne(m);
+      onOutcome?.(i, o);
+      return o;
+    })));
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
     return run;

@@ -34,7 +34,7 @@ export class SmtpTransport implements Transport {
     return new SmtpTransport(parseSmtpUrl(url, overrides));
   }
 
-  sendBatch(messages: OutgoingMessage[]): Promise<SendOutcome[]> {
+  sendBatch(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]> {
     if (messages.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.resolve(messages.map(() => ({ ok: false, permanent: false, response: 'smtp transport is closed' })));
     const outcomes = new Array<SendOutcome>(messages.length);
@@ -48,6 +48,7 @@ export class SmtpTransport implements Transport {
           // A job is settled once; a second report (a late error) must not overwrite the first.
           if (outcomes[i] !== undefined) return;
           outcomes[i] = o;
+          onOutcome?.(i, o);
           if (--left === 0) resolve(outcomes);
         },
       })));
