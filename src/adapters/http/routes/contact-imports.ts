@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
@@ -47,7 +47,14 @@ async function spool(body: Readable, file: string, max: number): Promise<number>
       cb(size > max ? new AppError('PAYLOAD_TOO_LARGE', `the CSV is larger than ${max} bytes`) : null, chunk);
     },
   });
-  await pipeline(body, count, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+  // Opened (created) before the copy starts: a stream that opens lazily could create the file after a failed
+  // upload's cleanup had already removed it.
+  const handle = await open(file, 'wx', 0o600);
+  try {
+    await pipeline(body, count, handle.createWriteStream());
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
   return size;
 }
 
