@@ -13,6 +13,8 @@ import { createRequire } from 'node:module';
 
 /** How long after an insert the recipient index catches up (ms). */
 const INDEX_DELAY_MS = 500;
+/** How often the recipient index looks for messages stored by other means (ms). */
+const INDEX_SWEEP_MS = 5000;
 
 /** The embedded store: one SQLite file in WAL mode, shared safely by several processes on one machine. */
 export class SqliteStore extends SqlStore {
@@ -25,6 +27,7 @@ export class SqliteStore extends SqlStore {
   private hot: SqliteHotPath | null = null;
   private indexer: SqliteRecipientIndexer | null = null;
   private indexTimer: NodeJS.Timeout | null = null;
+  private indexTick: NodeJS.Timeout | null = null;
   private closed = false;
 
   private constructor(db: Kysely<Database>, private readonly raw: BetterSqlite3.Database, readonly file: string, private readonly checkpointer: Checkpointer | null) {
@@ -53,6 +56,7 @@ export class SqliteStore extends SqlStore {
   override async close(): Promise<void> {
     this.closed = true;
     if (this.indexTimer) clearTimeout(this.indexTimer);
+    if (this.indexTick) clearInterval(this.indexTick);
     await this.txQueue;
     await super.close();
     await this.checkpointer?.stop();
@@ -63,6 +67,9 @@ export class SqliteStore extends SqlStore {
     this.hot = new SqliteHotPath(this.raw);
     this.indexer = new SqliteRecipientIndexer(this.raw);
     this.scheduleIndexing(0);
+    // Messages written by other paths (campaign batches) or other processes are indexed too, a little later.
+    this.indexTick ??= setInterval(() => this.scheduleIndexing(0), INDEX_SWEEP_MS);
+    this.indexTick.unref();
     return applied;
   }
 
