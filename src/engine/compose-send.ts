@@ -51,7 +51,7 @@ export class InProcessComposeSend implements ComposeSend {
     }
     let outcomes: SendOutcome[];
     try {
-      outcomes = outgoing.length ? await this.transport.sendBatch(outgoing, this.journal ? this.noter(outgoing) : undefined) : [];
+      outcomes = outgoing.length ? await this.transport.sendBatch(outgoing, this.journal ? journalNoter(this.journal, outgoing, this.transportName) : undefined) : [];
     } catch (err) {
       outcomes = outgoing.map(() => ({ ok: false, permanent: false, response: `transport error: ${(err as Error).message}` }));
     }
@@ -64,26 +64,28 @@ export class InProcessComposeSend implements ComposeSend {
   close(): Promise<void> {
     return this.transport.close();
   }
+}
 
-  // Accepted messages are noted in the journal in the same turn of the event loop as the receiver's answer:
-  // answers that arrive together (one socket read) share one write.
-  private noter(outgoing: OutgoingMessage[]): (index: number, o: SendOutcome) => void {
-    let pending: SentEntry[] = [];
-    return (i, o) => {
-      if (!o.ok) return;
-      if (pending.length === 0) {
-        queueMicrotask(() => {
-          const entries = pending;
-          pending = [];
-          try {
-            this.journal!.note(entries);
-          } catch {
-            // A journal that cannot be written (disk full) only loses crash recovery: after a crash these
-            // messages would be sent again, as without a journal. Delivery itself goes on.
-          }
-        });
-      }
-      pending.push({ id: outgoing[i]!.id, providerMessageId: o.providerMessageId, transport: this.transportName, response: o.response });
-    };
-  }
+/**
+ * An `onOutcome` for Transport.sendBatch that notes every accepted message in the journal in the same turn of the
+ * event loop as the receiver's answer (answers read together share one write). A journal that cannot be written
+ * (disk full) only loses crash recovery — those messages would be sent again after a crash — so delivery goes on.
+ */
+export function journalNoter(journal: SentJournal, outgoing: OutgoingMessage[], transport: string): (index: number, o: SendOutcome) => void {
+  let pending: SentEntry[] = [];
+  return (i, o) => {
+    if (!o.ok) return;
+    if (pending.length === 0) {
+      queueMicrotask(() => {
+        const entries = pending;
+        pending = [];
+        try {
+          journal.note(entries);
+        } catch {
+          // See above: recovery is lost for these, delivery is not.
+        }
+      });
+    }
+    pending.push({ id: outgoing[i]!.id, providerMessageId: o.providerMessageId, transport, response: o.response });
+  };
 }

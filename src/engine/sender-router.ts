@@ -12,6 +12,8 @@ import type { TemplateEngine } from '../compose/template-engine.js';
 import type { TemplateCatalog } from '../services/template-catalog.js';
 import { classifyOutcome } from './classify-outcome.js';
 import type { ThrottleGate } from './throttle-gate.js';
+import type { SentJournal } from '../ports/sent-journal.js';
+import { journalNoter } from './compose-send.js';
 
 /** What the router is built from. */
 export interface SenderRouterDeps {
@@ -26,6 +28,8 @@ export interface SenderRouterDeps {
   metrics?: DeliveryMetrics;
   gate?: ThrottleGate;
   dkim?: DkimKey;
+  /** Accepted messages noted before they are recorded (docs/adr/0012-sent-journal.md). */
+  journal?: SentJournal;
   random?: () => number;
   /** Rate slots up to this far ahead are reserved for messages that cannot go now (default 60 s). */
   horizonMs?: number;
@@ -120,7 +124,7 @@ export class SenderRouter {
     try {
       const transport = await this.deps.transports.forSender(sender);
       transportName = transport.name;
-      outcomes = await transport.sendBatch(outgoing);
+      outcomes = await transport.sendBatch(outgoing, this.deps.journal ? journalNoter(this.deps.journal, outgoing, transport.name) : undefined);
     } catch (err) {
       // No transport (e.g. credentials that no longer open) or a transport that threw: the sender is at fault.
       outcomes = outgoing.map(() => ({ ok: false, permanent: false, code: 401, response: `sender ${sender.id} cannot send: ${(err as Error).message}` }));

@@ -124,6 +124,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
     dkim: config.dkimKey ? { domain: config.dkimDomain!, selector: config.dkimSelector!, privateKey: createPrivateKey(config.dkimKey) } : undefined,
     retry: { ...DEFAULT_RETRY_POLICY, maxRetries: config.maxRetries, baseDelayMs: config.retryBaseMs },
     queueLifetimeMs: config.queueLifetimeHours * 3600_000,
+    journal,
   });
   const worker = new DeliveryWorker(
     {

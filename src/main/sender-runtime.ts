@@ -22,6 +22,7 @@ import { GoogleTokenProvider } from '../adapters/google/google-token-provider.js
 import { GoogleDirectoryClient } from '../adapters/google/google-directory-client.js';
 import { SenderTransportCache } from '../adapters/transports/sender-transports.js';
 import { describeRelay, parseSmtpUrl } from '../adapters/transports/smtp/smtp-options.js';
+import type { SentJournal } from '../ports/sent-journal.js';
 
 /** Senders, service accounts, pools and their routing (issue 4), as one process uses them. */
 export interface SenderParts {
@@ -53,6 +54,7 @@ export interface SenderPartsDeps {
   dkim?: DkimKey;
   retry: RetryPolicy;
   queueLifetimeMs: number;
+  journal?: SentJournal;
 }
 
 /** Build the sender parts (composition only: nothing connects until used). */
@@ -83,7 +85,7 @@ export function createSenderParts(d: SenderPartsDeps): SenderParts {
   const syncLoop = new DirectorySyncLoop(directorySync, d.config.directorySyncMinutes * 60_000, d.log);
   const router = new SenderRouter({
     senders: store, transports, catalog: d.catalog, engine: d.engine, clock: d.clock, log: d.log, retry: d.retry,
-    queueLifetimeMs: d.queueLifetimeMs, metrics: d.metrics, gate: d.gate, dkim: d.dkim,
+    queueLifetimeMs: d.queueLifetimeMs, metrics: d.metrics, gate: d.gate, dkim: d.dkim, journal: d.journal,
   });
   return {
     store, senders, directorySync, syncLoop, router, transports,
