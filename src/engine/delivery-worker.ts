@@ -94,7 +94,8 @@ export class DeliveryWorker {
   private async recoverSent(now: number): Promise<void> {
     const { journal, store, log } = this.deps;
     if (!journal) return;
-    const expired = await store.expiredLeases(now, 10_000);
+    // Every expired lease is looked up: the release that follows requeues all of them, so none may be left unchecked.
+    const expired = await store.expiredLeases(now, Number.MAX_SAFE_INTEGER);
     if (expired.length === 0) return;
     const found = await journal.find(expired.map((e) => e.id));
     const byOwner = new Map<string, DeliveryResult[]>();

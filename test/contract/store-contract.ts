@@ -123,6 +123,18 @@ export function describeStoreContract(name: string, make: () => Promise<{ store:
       expect((await store.getEvents(a.id)).map((e) => [e.type, e.detail?.attempt])).toEqual([['lease_expired', 1], ['sent', undefined]]);
     });
 
+    it('lists expired leases with the worker that held them', async () => {
+      const [a, b] = [newMessage(), newMessage()];
+      await store.insertMessages([a, b]);
+      await store.claimMessages('w1', T0, 1, 1000);
+      await store.claimMessages('w2', T0 + 100, 1, 1000);
+      expect(await store.expiredLeases(T0 + 900, Number.MAX_SAFE_INTEGER)).toEqual([]);
+      expect(await store.expiredLeases(T0 + 1050, Number.MAX_SAFE_INTEGER)).toEqual([{ id: a.id, owner: 'w1' }]);
+      const both = await store.expiredLeases(T0 + 1200, Number.MAX_SAFE_INTEGER);
+      expect(both.sort((x, y) => x.owner.localeCompare(y.owner))).toEqual([{ id: a.id, owner: 'w1' }, { id: b.id, owner: 'w2' }]);
+      expect(await store.expiredLeases(T0 + 1200, 1)).toHaveLength(1);
+    });
+
     it('cancels only messages that wait', async () => {
       const [a, b] = [newMessage(), newMessage({ dueAt: T0 + 1 })];
       await store.insertMessages([a, b]);
