@@ -1,18 +1,9 @@
-import type { ContactStatus } from './contact.js';
+import type { Contact, ContactStatus } from './contact.js';
 import { attributesProblem } from './contact-text.js';
 import type { ImportRow, RowError } from './csv-mapping.js';
 
 /** What the import needs to know of a contact already stored. */
-export interface StoredContactHead {
-  id: string;
-  email: string;
-  externalId: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  company: string | null;
-  status: ContactStatus;
-  attributes: Record<string, unknown>;
-}
+export type StoredContactHead = Pick<Contact, 'id' | 'email' | 'externalId' | 'firstName' | 'lastName' | 'company' | 'status' | 'attributes'>;
 
 /** A row to import with the id it takes if its email is new. */
 export interface IdentifiedRow extends ImportRow {

@@ -6,18 +6,7 @@ import type { RowError } from '../domain/csv-mapping.js';
 import type { RuleNode } from '../domain/segment-rule.js';
 
 /** A contact to create (the store adds engagement 0 and the times). */
-export interface NewContact {
-  id: string;
-  email: string;
-  externalId: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  company: string | null;
-  tags: string[];
-  attributes: Record<string, unknown>;
-  status: ContactStatus;
-  createdAt: number;
-}
+export type NewContact = Pick<Contact, 'id' | 'email' | 'externalId' | 'firstName' | 'lastName' | 'company' | 'tags' | 'attributes' | 'status' | 'createdAt'>;
 
 /** A change to a contact: fields given replace; `attributes` merges (a null value removes the key); `tags` replaces the set. */
 export interface ContactPatch {

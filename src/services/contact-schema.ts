@@ -22,16 +22,7 @@ export const CreateContactSchema = Type.Object({
 export type CreateContact = Static<typeof CreateContactSchema>;
 
 /** Body of PATCH /contacts/:id: fields given replace; attributes merge (null removes a key); tags replace the set. */
-export const PatchContactSchema = Type.Object({
-  email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
-  external_id: Type.Optional(Text),
-  first_name: Type.Optional(Text),
-  last_name: Type.Optional(Text),
-  company: Type.Optional(Text),
-  tags: Type.Optional(Tags),
-  attributes: Type.Optional(Attributes),
-  status: Type.Optional(Status),
-}, { additionalProperties: false, minProperties: 1 });
+export const PatchContactSchema = Type.Partial(CreateContactSchema, { additionalProperties: false, minProperties: 1 });
 export type PatchContact = Static<typeof PatchContactSchema>;
 
 /** Body of POST /contacts/:id/events: one engagement. */

@@ -24,6 +24,18 @@ export class SendSlots {
     }
   }
 
+  /**
+   * Send each message through `send` in a slot; `onOutcome` hears each outcome as it comes (Transport.sendBatch's
+   * contract). Resolves with the outcomes in the messages' order.
+   */
+  sendEach<M, O>(messages: M[], send: (m: M) => Promise<O>, onOutcome?: (index: number, outcome: O) => void): Promise<O[]> {
+    return Promise.all(messages.map((m, i) => this.run(async () => {
+      const o = await send(m);
+      onOutcome?.(i, o);
+      return o;
+    })));
+  }
+
   /** Tasks running now. */
   get running(): number {
     return this.active;

@@ -82,11 +82,7 @@ export class GmailTransport implements Transport {
       const failure = authFailure(err);
       return messages.map(() => failure);
     }
-    return Promise.all(messages.map((m, i) => this.slots.run(async () => {
-      const o = await this.sendOne(m, state);
-      onOutcome?.(i, o);
-      return o;
-    })));
+    return this.slots.sendEach(messages, (m) => this.sendOne(m, state), onOutcome);
   }
 
   private token(): Promise<string> {

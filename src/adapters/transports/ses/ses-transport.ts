@@ -50,11 +50,7 @@ export class SesTransport implements Transport {
   sendBatch(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]> {
     if (messages.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.resolve(messages.map(() => closedOutcome()));
-    const run = Promise.all(messages.map((m, i) => this.slots.run(async () => {
-      const o = await this.sendOne(m);
-      onOutcome?.(i, o);
-      return o;
-    })));
+    const run = this.slots.sendEach(messages, (m) => this.sendOne(m), onOutcome);
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
     return run;
