@@ -1,12 +1,16 @@
 import type { Contact } from './contact.js';
-import type { LastActivity } from './contact-activity.js';
+import type { CampaignActivity, LastActivity } from './contact-activity.js';
 import { engagementScore } from './engagement.js';
 import { DAY_MS, type AttrRule, type AttrScalar, type FieldRule, type RuleNode } from './segment-rule.js';
 
-/** What a rule is evaluated against: one contact and the latest time of each kind of its activity. */
+/**
+ * What a rule is evaluated against: one contact, the latest time of each kind of its activity, and the same per
+ * campaign (needed only by rules naming a campaign; absent means none).
+ */
 export interface ContactFacts {
   contact: Contact;
   activity: LastActivity;
+  campaignActivity?: CampaignActivity;
 }
 
 /**
@@ -26,7 +30,7 @@ export function evaluateRule(rule: RuleNode, facts: ContactFacts, now: number): 
     case 'tag':
       return facts.contact.tags.includes(rule.tag);
     case 'event': {
-      const last = facts.activity[rule.event];
+      const last = rule.campaignId === null ? facts.activity[rule.event] : facts.campaignActivity?.[rule.campaignId]?.[rule.event];
       if (last === undefined) return false;
       return rule.withinDays === null || last >= now - rule.withinDays * DAY_MS;
     }

@@ -20,7 +20,7 @@ describe('segment rule parsing', () => {
         { kind: 'tag', tag: 'vip' },
         { kind: 'field', field: 'status', op: 'eq', values: ['subscribed'] },
         { kind: 'field', field: 'engagement_score', op: 'gte', values: [1.5] },
-        { kind: 'event', event: 'opened', withinDays: 30 },
+        { kind: 'event', event: 'opened', withinDays: 30, campaignId: null },
         { kind: 'not', rule: { kind: 'attr', key: 'plan', op: 'in', values: ['free', 3, true] } },
       ],
     });
@@ -30,7 +30,9 @@ describe('segment rule parsing', () => {
     ] });
     expect(parseRule({ attr: 'created_at', op: 'gte', value: '2025-01-01T00:00:00Z' })).toEqual({ kind: 'field', field: 'created_at', op: 'gte', values: [Date.UTC(2025, 0, 1)] });
     expect(parseRule({ attr: 'last_engagement', op: 'exists' })).toEqual({ kind: 'field', field: 'last_engagement', op: 'exists', values: [] });
-    expect(parseRule({ event: 'clicked' })).toEqual({ kind: 'event', event: 'clicked', withinDays: null });
+    expect(parseRule({ event: 'clicked' })).toEqual({ kind: 'event', event: 'clicked', withinDays: null, campaignId: null });
+    expect(parseRule({ event: 'sent', campaign: '01JCAMPAIGN0000000000000000', within_days: 7 })).toEqual({ kind: 'event', event: 'sent', withinDays: 7, campaignId: '01JCAMPAIGN0000000000000000' });
+    expect(parseRule({ event: 'failed' })).toEqual({ kind: 'event', event: 'failed', withinDays: null, campaignId: null });
   });
 
   it('names the offending path', () => {
@@ -51,6 +53,9 @@ describe('segment rule parsing', () => {
     expect(refusal({ attr: 'tags', op: 'eq', value: 1 })).toMatchObject({ field: 'rule.attr' });
     expect(refusal({ event: 'opened', within_days: 0 })).toMatchObject({ field: 'rule.within_days' });
     expect(refusal({ event: 'read' })).toMatchObject({ field: 'rule.event' });
+    expect(refusal({ event: 'sent', campaign: '' })).toMatchObject({ field: 'rule.campaign' });
+    expect(refusal({ event: 'sent', campaign: 'a b' })).toMatchObject({ field: 'rule.campaign' });
+    expect(refusal({ event: 'sent', campaign: 7 })).toMatchObject({ field: 'rule.campaign' });
     expect(refusal({ engagement_score: { between: 1 } })).toMatchObject({ field: 'rule.engagement_score.between' });
     expect(refusal({ attr: 'plan', op: 'contains', value: '' })).toMatchObject({ field: 'rule.value' });
     expect(refusal({ attr: 'plan', op: 'eq', value: 'a\u0000' })).toMatchObject({ field: 'rule.value' });

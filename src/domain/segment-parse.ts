@@ -8,6 +8,7 @@ import { RULE_FIELDS, RULE_OPS, isRuleField, type AttrScalar, type RuleNode, typ
 export const RULE_LIMITS = { depth: 12, nodes: 500, inValues: 1000, string: 1000, withinDays: 36_500 } as const;
 
 const NODE_KEYS = ['all', 'any', 'not', 'attr', 'tag', 'status', 'engagement_score', 'event'] as const;
+const CAMPAIGN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/i;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const OPS_BY_TYPE: Record<'text' | 'number' | 'time', readonly RuleOp[]> = {
@@ -25,7 +26,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /**
  * Validate a rule as people write it (JSON) and return its checked form. Throws SEGMENT_RULE_INVALID naming the
  * offending path, e.g. `rule.all[2].op`. Grammar: `{all:[…]}`, `{any:[…]}`, `{not:…}`, `{attr, op, value}`,
- * `{tag}`, `{status}`, `{engagement_score:{gte:…}}`, `{event, within_days?}`.
+ * `{tag}`, `{status}`, `{engagement_score:{gte:…}}`, `{event, within_days?, campaign?}`.
  */
 export function parseRule(json: unknown, path = 'rule'): RuleNode {
   const count = { nodes: 0 };
@@ -63,13 +64,15 @@ function node(v: unknown, path: string, depth: number, count: { nodes: number })
     case 'engagement_score':
       return score(v, path);
     case 'event': {
-      only(v, path, ['event', 'within_days']);
+      only(v, path, ['event', 'within_days', 'campaign']);
       if (!isActivityType(v.event)) return fail(`${path}.event`, `must be one of ${ACTIVITY_TYPES.join(', ')}`);
       const d = v.within_days;
       if (d !== undefined && (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > RULE_LIMITS.withinDays)) {
         fail(`${path}.within_days`, `must be a whole number of days from 1 to ${RULE_LIMITS.withinDays}`);
       }
-      return { kind: 'event', event: v.event, withinDays: (d as number | undefined) ?? null };
+      const camp = v.campaign;
+      if (camp !== undefined && (typeof camp !== 'string' || !CAMPAIGN_ID.test(camp))) fail(`${path}.campaign`, 'must be a campaign id (1 to 128 letters, digits, "-" or "_")');
+      return { kind: 'event', event: v.event, withinDays: (d as number | undefined) ?? null, campaignId: (camp as string | undefined) ?? null };
     }
     case 'attr':
       return comparison(v, path);

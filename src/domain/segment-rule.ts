@@ -12,7 +12,16 @@ export type RuleNode =
   | FieldRule
   | AttrRule
   | { kind: 'tag'; tag: string }
-  | { kind: 'event'; event: ActivityType; withinDays: number | null };
+  | EventRule;
+
+/** Activity of a kind, optionally within the last days and from one campaign (`{event:"sent", campaign:"01K…"}`). */
+export interface EventRule {
+  kind: 'event';
+  event: ActivityType;
+  withinDays: number | null;
+  /** Only activity that came from this campaign's messages; null: any. */
+  campaignId: string | null;
+}
 
 /** Contact fields a rule can compare, by type. */
 export const RULE_FIELDS = {

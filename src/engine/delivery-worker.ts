@@ -104,7 +104,7 @@ export class DeliveryWorker {
       if (!j) continue;
       const list = byOwner.get(e.owner) ?? [];
       list.push({
-        id: e.id, status: 'sent', at: now, transport: j.transport, providerMessageId: j.providerMessageId,
+        id: e.id, status: 'sent', at: now, transport: j.transport, providerMessageId: j.providerMessageId, contactId: e.contactId,
         detail: { response: j.response, recovered: 'accepted by the receiver before its worker stopped; found in the sent journal' },
       });
       byOwner.set(e.owner, list);
@@ -236,7 +236,11 @@ export class DeliveryWorker {
       this.logResult(r, out, at - started);
       results.set(m.id, r);
     }
-    return batch.map((m) => results.get(m.id)!);
+    // The contact rides along so the record writes its sent/bounced/failed activity (campaign messages only).
+    return batch.map((m) => {
+      const r = results.get(m.id)!;
+      return m.contactId ? { ...r, contactId: m.contactId } : r;
+    });
   }
 
   private async send(ready: MessageRecord[], now: number): Promise<ComposeSendResult[]> {

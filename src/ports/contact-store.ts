@@ -1,5 +1,5 @@
 import type { Contact, ContactStatus } from '../domain/contact.js';
-import type { ActivityType, ContactActivity, LastActivity } from '../domain/contact-activity.js';
+import type { ActivityType, CampaignActivity, ContactActivity, LastActivity } from '../domain/contact-activity.js';
 import type { EngagementType } from '../domain/engagement.js';
 import type { IdentifiedRow } from '../domain/contact-import-plan.js';
 import type { RowError } from '../domain/csv-mapping.js';
@@ -96,10 +96,12 @@ export interface ContactStore {
    * follows, an activity row is written, and `status` (when given) is set. Null when the contact does not exist.
    */
   recordEngagement(contactId: string, type: EngagementType, at: number, messageId: string | null, status?: ContactStatus): Promise<Contact | null>;
-  /** Write activity rows (e.g. `sent` from a campaign) in one transaction. */
+  /** Write activity rows in one transaction (rows of contacts that no longer exist are dropped). */
   recordActivity(rows: ContactActivity[]): Promise<void>;
   /** The latest time of each kind of activity of a contact (what in-memory rule evaluation needs). */
   lastActivity(contactId: string): Promise<LastActivity>;
+  /** The same per campaign the activity came from (what rules naming a campaign need in memory). */
+  lastCampaignActivity(contactId: string): Promise<CampaignActivity>;
   /** Activity rows of a contact, newest first. */
   listActivity(contactId: string, limit: number, type?: ActivityType): Promise<ContactActivity[]>;
 

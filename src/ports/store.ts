@@ -48,6 +48,8 @@ export interface MessageRecord extends NewMessage {
   senderId: string | null;
   /** The sender slot (epoch ms) reserved for this message by a deferral, or null. */
   senderSlot: number | null;
+  /** The contact the message is for (campaign messages), or null (transactional mail). */
+  contactId: string | null;
 }
 
 /** One entry of a message's history. */
@@ -84,6 +86,12 @@ export interface DeliveryResult {
   throttleSlot?: number;
   /** Add the recipient to the suppression list, in the same transaction. */
   suppress?: { reason: SuppressionReason; detail: string };
+  /**
+   * The claimed message's contactId, passed through: a `sent`, `bounced` or `failed` result of a message with a
+   * contact also writes that contact activity (with the message's campaign), in the same transaction. Results
+   * without it cost the record nothing more.
+   */
+  contactId?: string | null;
 }
 
 /** Why an address is suppressed. */
@@ -172,7 +180,7 @@ export interface Store {
   /** Lease up to `limit` due messages (priority, then due time) to `owner` until `now + leaseMs`; marks them sending. */
   claimMessages(owner: string, now: number, limit: number, leaseMs: number): Promise<MessageRecord[]>;
   /** Messages whose lease expired before `now`, with the worker that held them (crash recovery looks them up). */
-  expiredLeases(now: number, limit: number): Promise<Array<{ id: string; owner: string }>>;
+  expiredLeases(now: number, limit: number): Promise<Array<{ id: string; owner: string; contactId: string | null; attempts: number }>>;
   /** Put messages whose lease expired before `now` back in the queue (status deferred, due now). Returns how many. */
   releaseExpiredLeases(now: number): Promise<number>;
   /** Record results of a batch in one transaction; only rows still leased to `owner` change. Returns ids recorded. */

@@ -72,6 +72,7 @@ export class Segments {
     const rule = await this.rule(id);
     const contact = await this.contacts.getContact(contactId);
     if (!contact) throw new AppError('CONTACT_NOT_FOUND', `contact_id: no contact has the id "${contactId}"`, { field: 'contact_id' });
-    return evaluateRule(rule, { contact, activity: await this.contacts.lastActivity(contactId) }, this.clock.now());
+    const [activity, campaignActivity] = await Promise.all([this.contacts.lastActivity(contactId), this.contacts.lastCampaignActivity(contactId)]);
+    return evaluateRule(rule, { contact, activity, campaignActivity }, this.clock.now());
   }
 }

@@ -9,6 +9,7 @@ import type { ContactStore } from '../../src/ports/contact-store.js';
 import type { Store } from '../../src/ports/store.js';
 import { CampaignMessageBuilder } from '../../src/services/campaign-messages.js';
 import { UnsubscribeTokens } from '../../src/services/unsubscribe-tokens.js';
+import { parseRule } from '../../src/domain/segment-parse.js';
 
 const T0 = 1_800_000_000_000;
 const nextId = monotonicFactory();
@@ -231,6 +232,51 @@ export function describeCampaignStoreContract(name: string, make: () => Promise<
       expect(await f.campaigns.counts(c.id, T0 + 61_000)).toMatchObject({ sent: 2, bounced: 1, failed: 1, waiting: 0, sending: 0, held: 0 });
       expect(await f.campaigns.measures(c.id)).toEqual({ opened: 0, clicked: 0, avgSendMs: 3_000 });
       expect(await f.campaigns.transition(c.id, 'running', 'completed', T0 + 61_000)).toMatchObject({ status: 'completed', finishedAt: T0 + 61_000 });
+    });
+
+    it('writes sent, bounced and failed contact activity with the record, for messages with a contact only', async () => {
+      const DAY = 86_400_000;
+      const ids = await contacts(5);
+      const c = await running();
+      const other = await running({ name: 'Other' });
+      await f.campaigns.materialise(await batch(c, 'runner-a', 10));
+      await f.campaigns.releaseMessages(c.id, 'runner-a', 5, T0, T0);
+      // A transactional message to the first contact's address: no contact on it, so no activity from it.
+      const [tx] = await f.store.insertMessages([{ ...builder.build(c, (await f.contacts.getContact(ids[0]!))!, T0), id: nextId(), idempotencyKey: null, tags: [] }]);
+      const claimed = await f.store.claimMessages('w', T0, 10, 60_000);
+      expect(claimed).toHaveLength(6);
+      const byContact = new Map(claimed.filter((m) => m.contactId).map((m) => [m.contactId!, m]));
+      expect([...byContact.keys()].sort()).toEqual([...ids].sort());
+      expect(claimed.find((m) => m.id === tx!.id)!.contactId).toBeNull();
+      const res = (contactId: string, status: 'sent' | 'bounced' | 'failed' | 'deferred', at: number) => ({ id: byContact.get(contactId)!.id, status, at, contactId, ...(status === 'deferred' ? { dueAt: at + DAY } : {}) });
+      // One contact is deleted before its message is recorded: the record still succeeds, without its activity.
+      await f.contacts.deleteContact(ids[4]!);
+      const recorded = await f.store.recordResults('w', [
+        res(ids[0]!, 'sent', T0 + 10), res(ids[1]!, 'bounced', T0 + 20), res(ids[2]!, 'failed', T0 + 30), res(ids[3]!, 'deferred', T0 + 40),
+        res(ids[4]!, 'sent', T0 + 50), { id: tx!.id, status: 'sent', at: T0 + 60 },
+      ]);
+      expect(recorded).toHaveLength(6);
+      // Results recorded by a worker that no longer holds the lease write nothing either.
+      expect(await f.store.recordResults('w-other', [res(ids[3]!, 'sent', T0 + 70)])).toEqual([]);
+      expect(await f.contacts.lastActivity(ids[0]!)).toEqual({ sent: T0 + 10 });
+      expect(await f.contacts.lastActivity(ids[1]!)).toEqual({ bounced: T0 + 20 });
+      expect(await f.contacts.lastActivity(ids[2]!)).toEqual({ failed: T0 + 30 });
+      expect(await f.contacts.lastActivity(ids[3]!)).toEqual({});
+      expect(await f.contacts.lastCampaignActivity(ids[0]!)).toEqual({ [c.id]: { sent: T0 + 10 } });
+      expect((await f.contacts.listActivity(ids[0]!, 5)).map((a) => [a.type, a.messageId, a.campaignId])).toEqual([['sent', byContact.get(ids[0]!)!.id, c.id]]);
+      // The deferred one is sent on its next attempt.
+      const [again] = await f.store.claimMessages('w', T0 + DAY + 40, 10, 60_000);
+      expect(again!.contactId).toBe(ids[3]);
+      await f.store.recordResults('w', [{ id: again!.id, status: 'sent', at: T0 + DAY + 41, contactId: again!.contactId }]);
+
+      const count = (rule: unknown, now: number) => f.contacts.countContacts({ rule: parseRule(rule), now });
+      expect(await count({ event: 'sent', within_days: 1 }, T0 + DAY + 5)).toBe(2);
+      expect(await count({ event: 'sent', within_days: 1 }, T0 + DAY + 20)).toBe(1);
+      expect(await count({ event: 'sent' }, T0 + DAY + 100)).toBe(2);
+      expect(await count({ event: 'sent', campaign: c.id }, T0 + DAY + 100)).toBe(2);
+      expect(await count({ event: 'sent', campaign: other.id }, T0 + DAY + 100)).toBe(0);
+      expect(await count({ any: [{ event: 'bounced', campaign: c.id }, { event: 'failed', within_days: 7 }] }, T0 + DAY)).toBe(2);
+      expect(await count({ not: { event: 'sent', campaign: c.id } }, T0 + DAY + 100)).toBe(2);
     });
 
     it('cancels every message not yet being sent, with an event each', async () => {

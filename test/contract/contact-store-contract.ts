@@ -162,8 +162,12 @@ export function describeContactStoreContract(name: string, make: () => Promise<C
         { contactId: a.id, type: 'sent', at: T0, messageId: 'm1' },
         { contactId: '01GONE00000000000000000000', type: 'sent', at: T0, messageId: 'm2' },
         { contactId: a.id, type: 'bounced', at: T0 + 1, messageId: 'm1' },
+        { contactId: a.id, type: 'sent', at: T0 - 5, messageId: 'm3', campaignId: 'c1' },
+        { contactId: a.id, type: 'sent', at: T0 - 9, messageId: 'm4', campaignId: 'c1' },
+        { contactId: a.id, type: 'failed', at: T0 - 7, messageId: 'm5', campaignId: 'c2' },
       ]);
-      expect(await s.contacts.lastActivity(a.id)).toEqual({ sent: T0, bounced: T0 + 1 });
+      expect(await s.contacts.lastActivity(a.id)).toEqual({ sent: T0, bounced: T0 + 1, failed: T0 - 7 });
+      expect(await s.contacts.lastCampaignActivity(a.id)).toEqual({ c1: { sent: T0 - 5 }, c2: { failed: T0 - 7 } });
     });
 
     it('imports a batch: upsert by email, merge, never re-subscribe, external id guard, tags, counters and errors', async () => {

@@ -129,9 +129,9 @@ export function describeStoreContract(name: string, make: () => Promise<{ store:
       await store.claimMessages('w1', T0, 1, 1000);
       await store.claimMessages('w2', T0 + 100, 1, 1000);
       expect(await store.expiredLeases(T0 + 900, Number.MAX_SAFE_INTEGER)).toEqual([]);
-      expect(await store.expiredLeases(T0 + 1050, Number.MAX_SAFE_INTEGER)).toEqual([{ id: a.id, owner: 'w1' }]);
+      expect(await store.expiredLeases(T0 + 1050, Number.MAX_SAFE_INTEGER)).toEqual([{ id: a.id, owner: 'w1', contactId: null, attempts: 1 }]);
       const both = await store.expiredLeases(T0 + 1200, Number.MAX_SAFE_INTEGER);
-      expect(both.sort((x, y) => x.owner.localeCompare(y.owner))).toEqual([{ id: a.id, owner: 'w1' }, { id: b.id, owner: 'w2' }]);
+      expect(both.sort((x, y) => x.owner.localeCompare(y.owner))).toEqual([{ id: a.id, owner: 'w1', contactId: null, attempts: 1 }, { id: b.id, owner: 'w2', contactId: null, attempts: 1 }]);
       expect(await store.expiredLeases(T0 + 1200, 1)).toHaveLength(1);
     });
 

@@ -24,6 +24,7 @@ const KEYS = ['plan', 'seats', 'vip', 'a.b', 'Signup Date', 'x[0]', '$k', 'ünï
 const WORDS = ['pro', 'Pro', 'free', '10', '', 'a%b_c', 'é', 'É', 'straße', '😀x', 'ǅ', 'İ'];
 const NUMBERS = [0, -0, 1, 10, -3, 0.1, 0.30000000000000004, 1.5, 2 ** 53 + 2, 1e21, 9223372036854776000, -9223372036854776000, 5e-324, 1.7976931348623157e308];
 const TAGS = ['vip', 'beta', 'Beta', 'ü'];
+const CAMPAIGNS = ['01JCAMPAIGNAAAAAAAAAAAAAAA', '01JCAMPAIGNBBBBBBBBBBBBBBB'];
 
 const text = fc.oneof(fc.constantFrom(...WORDS), fc.fullUnicodeString({ maxLength: 5 }).filter((s) => !s.includes('\u0000')));
 const num = fc.oneof(fc.constantFrom(...NUMBERS), fc.integer({ min: -20, max: 20 }), fc.double({ noNaN: true, noDefaultInfinity: true }));
@@ -45,14 +46,16 @@ const contactArb = fc.record({
   lastEngagement: fc.option(time, { nil: null }),
   createdAt: time,
   updatedAt: time,
-  activity: fc.array(fc.record({ type: fc.constantFrom(...ACTIVITY_TYPES), at: time }), { maxLength: 4 }),
+  // Delivery activity (sent, bounced, failed) comes from campaigns; any kind may name one here.
+  activity: fc.array(fc.record({ type: fc.constantFrom(...ACTIVITY_TYPES), at: time, campaignId: fc.option(fc.constantFrom(...CAMPAIGNS), { nil: null }) }), { maxLength: 4 }),
 });
 
 const iso = time.map((t) => new Date(t).toISOString());
 const leaf: fc.Arbitrary<unknown> = fc.oneof(
   fc.record({ tag: fc.constantFrom(...TAGS) }),
   fc.record({ status: fc.constantFrom(...CONTACT_STATUSES) }),
-  fc.record({ event: fc.constantFrom(...ACTIVITY_TYPES), within_days: fc.option(fc.integer({ min: 1, max: 70 }), { nil: undefined }) }).map((r) => (r.within_days === undefined ? { event: r.event } : r)),
+  fc.record({ event: fc.constantFrom(...ACTIVITY_TYPES), within_days: fc.option(fc.integer({ min: 1, max: 70 }), { nil: undefined }), campaign: fc.option(fc.constantFrom(...CAMPAIGNS), { nil: undefined }) })
+    .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined))),
   fc.record({ engagement_score: fc.dictionary(fc.constantFrom('eq', 'neq', 'gt', 'gte', 'lt', 'lte'), fc.constantFrom(0, 0.1, 1.5, 1.499, 2, 5), { minKeys: 1, maxKeys: 2 }) }),
   // Text fields.
   fc.record({ attr: fc.constantFrom('first_name', 'last_name', 'company', 'external_id', 'email'), op: fc.constantFrom('eq', 'neq', 'contains', 'starts_with'), value: fc.oneof(fc.constantFrom('Ann', 'ann', 'An', 'e', 'é', '😀', 'Zo', 'e1', '@example'), text.filter((s) => s !== '')) }),
@@ -95,7 +98,7 @@ async function load(store: SqlStore, contacts: SqlContactStore, gen: typeof cont
       created_at: g.createdAt, updated_at: g.updatedAt,
     }).execute();
     if (g.tags.length) await db.insertInto('contact_tags').values(g.tags.map((tag) => ({ tag, contact_id: id }))).execute();
-    if (g.activity.length) await contacts.recordActivity(g.activity.map((a) => ({ contactId: id, type: a.type, at: a.at, messageId: null })));
+    if (g.activity.length) await contacts.recordActivity(g.activity.map((a) => ({ contactId: id, type: a.type, at: a.at, messageId: null, campaignId: a.campaignId })));
     n++;
   }
 }
@@ -120,7 +123,7 @@ function describeAgreement(name: string, open: () => Promise<{ store: SqlStore; 
       await fc.assert(fc.asyncProperty(fc.array(contactArb, { minLength: 1, maxLength: 12 }), fc.array(ruleArb, { minLength: 8, maxLength: 8 }), async (gen, rules) => {
         await load(store, contacts, gen);
         const all = await contacts.pageContacts({}, null, 1000);
-        const facts = await Promise.all(all.map(async (c) => ({ contact: c, activity: await contacts.lastActivity(c.id) })));
+        const facts = await Promise.all(all.map(async (c) => ({ contact: c, activity: await contacts.lastActivity(c.id), campaignActivity: await contacts.lastCampaignActivity(c.id) })));
         for (const json of rules) {
           const rule = parseRule(json);
           const bySql = (await contacts.pageContacts({ rule, now: NOW }, null, 1000)).map((c) => c.id);

@@ -19,9 +19,12 @@ const chunks = <T>(xs: T[]): T[][] => {
   return out;
 };
 
-/** The message row a campaign writes: held (queue_state NULL) until the runner releases it, tagged with its campaign. */
-function heldRow(m: NewMessage, campaignId: string): Insertable<MessagesTable> {
-  return { ...messageToRow(m), queue_state: null, campaign_id: campaignId };
+/**
+ * The message row a campaign writes: held (queue_state NULL) until the runner releases it, tagged with its campaign
+ * and its contact (whose activity its record writes).
+ */
+function heldRow(m: NewMessage, campaignId: string, contactId: string): Insertable<MessagesTable> {
+  return { ...messageToRow(m), queue_state: null, campaign_id: campaignId, contact_id: contactId };
 }
 
 /** The message re-aimed at the contact's current email when it changed between the page read and this batch. */
@@ -53,6 +56,7 @@ export async function materialise(trx: Db, dialect: 'sqlite' | 'postgres', b: Ma
   const skipped: Partial<Record<SkipReason, number>> = {};
   const recipients: CampaignRecipientsTable[] = [];
   const sendable: NewMessage[] = [];
+  const contactOf = new Map<string, string>();
   for (const cand of b.candidates) {
     const f = fresh.get(cand.contactId);
     let reason: SkipReason | null = null;
@@ -66,6 +70,7 @@ export async function materialise(trx: Db, dialect: 'sqlite' | 'postgres', b: Ma
     }
     const m = withEmail(cand.message, f!.email);
     sendable.push(m);
+    contactOf.set(m.id, cand.contactId);
     recipients.push({ campaign_id: b.campaignId, contact_id: cand.contactId, message_id: m.id, skip_reason: null, created_at: b.now });
   }
 
@@ -73,7 +78,7 @@ export async function materialise(trx: Db, dialect: 'sqlite' | 'postgres', b: Ma
   const inserted = new Set<string>();
   for (const part of chunks(sendable)) {
     // DO NOTHING on the idempotency key: even a replayed batch cannot make a second message for a contact.
-    const ids = await trx.insertInto('messages').values(part.map((m) => heldRow(m, b.campaignId))).onConflict((oc) => oc.doNothing()).returning('id').execute();
+    const ids = await trx.insertInto('messages').values(part.map((m) => heldRow(m, b.campaignId, contactOf.get(m.id)!))).onConflict((oc) => oc.doNothing()).returning('id').execute();
     for (const r of ids) inserted.add(r.id);
     created += ids.length;
   }

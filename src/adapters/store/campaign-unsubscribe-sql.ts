@@ -29,7 +29,7 @@ export async function recordUnsubscribe(trx: Db, dialect: 'sqlite' | 'postgres',
     last_engagement: next.lastEngagement,
     updated_at: Math.max(Number(contact.updated_at), u.at),
   }).where('id', '=', u.contactId).execute();
-  await trx.insertInto('contact_activity').values({ contact_id: u.contactId, type: ENGAGEMENT_ACTIVITY.unsubscribe, at: u.at, message_id: msg?.id ?? null }).execute();
+  await trx.insertInto('contact_activity').values({ contact_id: u.contactId, type: ENGAGEMENT_ACTIVITY.unsubscribe, at: u.at, message_id: msg?.id ?? null, campaign_id: u.campaignId }).execute();
   await trx.updateTable('campaigns').set({ unsubscribed: sql`unsubscribed + 1` }).where('id', '=', u.campaignId).execute();
   if (msg) await trx.insertInto('message_events').values(eventRow(msg.id, 'unsubscribed', u.at, { campaign_id: u.campaignId, method: 'one-click' })).execute();
   return { address: address.toLowerCase(), changed: true };

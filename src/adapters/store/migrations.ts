@@ -3,6 +3,7 @@ import { leanMessageIndexes } from './migrations/0004_lean-message-indexes.js';
 import { senders } from './migrations/0002_senders.js';
 import { contactsMigration } from './migrations/0003_contacts.js';
 import { campaignsMigration } from './migrations/0005_campaigns.js';
+import { deliveryActivityMigration } from './migrations/0007_delivery-activity.js';
 
 /** Column types that differ between the two dialects. */
 export interface DialectTypes {
@@ -24,7 +25,8 @@ export const TYPES: Record<'sqlite' | 'postgres', DialectTypes> = {
  */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Migration[] {
   // Each later migration lives in migrations/<name>.ts as a function of the dialect's types; append it here.
-  return [core(TYPES[dialect]), leanMessageIndexes(dialect), senders(TYPES[dialect]), contactsMigration(TYPES[dialect]), campaignsMigration(TYPES[dialect], dialect)];
+  return [core(TYPES[dialect]), leanMessageIndexes(dialect), senders(TYPES[dialect]), contactsMigration(TYPES[dialect]), campaignsMigration(TYPES[dialect], dialect),
+    deliveryActivityMigration(dialect)];
 }
 
 /** 0001_core: messages, their events, templates, suppressions, API keys. */

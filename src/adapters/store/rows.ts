@@ -91,6 +91,7 @@ export function rowToMessage(r: Selectable<MessagesTable>): MessageRecord {
     senderPool: r.sender_pool ?? null,
     senderId: r.sender_id ?? null,
     senderSlot: numOrNull(r.sender_slot),
+    contactId: r.contact_id ?? null,
   };
 }
 

@@ -47,6 +47,8 @@ export interface MessagesTable {
   sender_slot: number | null;
   /** The campaign that created the message (migration 0005), or null. */
   campaign_id: string | null;
+  /** The contact the message is for (migration 0007; campaign messages), or null: its record writes contact activity. */
+  contact_id: string | null;
 }
 
 /** Column types of `suppressions`. */
@@ -133,6 +135,8 @@ export interface ContactActivityTable {
   type: string;
   at: number;
   message_id: string | null;
+  /** The campaign the activity came from (migration 0007), or null. */
+  campaign_id: string | null;
 }
 
 /** Column types of `segments`. */

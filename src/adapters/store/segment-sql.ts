@@ -27,7 +27,8 @@ export function ruleSql(rule: RuleNode, dialect: Dialect, now: number): Bool {
       return sql<SqlBool>`EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = contacts.id AND ct.tag = ${rule.tag})`;
     case 'event': {
       const window = rule.withinDays === null ? sql`` : sql` AND ca.at >= ${now - rule.withinDays * DAY_MS}`;
-      return sql<SqlBool>`EXISTS (SELECT 1 FROM contact_activity ca WHERE ca.contact_id = contacts.id AND ca.type = ${rule.event}${window})`;
+      const campaign = rule.campaignId === null ? sql`` : sql` AND ca.campaign_id = ${rule.campaignId}`;
+      return sql<SqlBool>`EXISTS (SELECT 1 FROM contact_activity ca WHERE ca.contact_id = contacts.id AND ca.type = ${rule.event}${window}${campaign})`;
     }
     case 'field':
       return never(fieldSql(rule, dialect));

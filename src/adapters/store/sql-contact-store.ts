@@ -1,7 +1,7 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { Contact, ContactStatus } from '../../domain/contact.js';
-import type { ActivityType, ContactActivity, LastActivity } from '../../domain/contact-activity.js';
+import type { ActivityType, CampaignActivity, ContactActivity, LastActivity } from '../../domain/contact-activity.js';
 import { attributesProblem } from '../../domain/contact-text.js';
 import { ENGAGEMENT_ACTIVITY, ENGAGEMENT_DELTA_MILLI, touchesLastEngagement, type EngagementType } from '../../domain/engagement.js';
 import type { RowError } from '../../domain/csv-mapping.js';
@@ -143,7 +143,7 @@ export class SqlContactStore implements ContactStore {
         // Activity of a contact deleted meanwhile is dropped rather than failing the batch on the foreign key.
         const ids = [...new Set(chunk.map((r) => r.contactId))];
         const live = new Set((await trx.selectFrom('contacts').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
-        const values = chunk.filter((r) => live.has(r.contactId)).map((r) => ({ contact_id: r.contactId, type: r.type, at: r.at, message_id: r.messageId }));
+        const values = chunk.filter((r) => live.has(r.contactId)).map((r) => ({ contact_id: r.contactId, type: r.type, at: r.at, message_id: r.messageId, campaign_id: r.campaignId ?? null }));
         if (values.length) await trx.insertInto('contact_activity').values(values).execute();
       }
     });
@@ -156,11 +156,19 @@ export class SqlContactStore implements ContactStore {
     return out;
   }
 
+  async lastCampaignActivity(contactId: string): Promise<CampaignActivity> {
+    const rows = await this.ctx.db.selectFrom('contact_activity').select(['campaign_id', 'type', (eb) => eb.fn.max('at').as('last')])
+      .where('contact_id', '=', contactId).where('campaign_id', 'is not', null).groupBy(['campaign_id', 'type']).execute();
+    const out: CampaignActivity = {};
+    for (const r of rows) (out[r.campaign_id!] ??= {})[r.type as ActivityType] = Number(r.last);
+    return out;
+  }
+
   async listActivity(contactId: string, limit: number, type?: ActivityType): Promise<ContactActivity[]> {
     let q = this.ctx.db.selectFrom('contact_activity').selectAll().where('contact_id', '=', contactId);
     if (type) q = q.where('type', '=', type);
     const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
-    return rows.map((r) => ({ contactId: r.contact_id, type: r.type as ActivityType, at: Number(r.at), messageId: r.message_id }));
+    return rows.map((r) => ({ contactId: r.contact_id, type: r.type as ActivityType, at: Number(r.at), messageId: r.message_id, campaignId: r.campaign_id ?? null }));
   }
 
   createImport(job: ImportJob): Promise<void> {

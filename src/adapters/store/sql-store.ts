@@ -9,6 +9,7 @@ import type { Database, Migration } from './schema.js';
 import type { Db, SqlContext } from './sql-context.js';
 import * as suppressions from './suppression-queries.js';
 import { resultDetail } from './result-detail.js';
+import { writesActivity, writeDeliveryActivity } from './delivery-activity-sql.js';
 import { QUEUE_LEASED, QUEUE_WAITING, eventRow, messageToRow, rowToApiKey, rowToEvent, rowToMessage, rowToTemplate, rowToTemplateVersion } from './rows.js';
 
 
@@ -116,10 +117,10 @@ export abstract class SqlStore implements Store {
     });
   }
 
-  async expiredLeases(now: number, limit: number): Promise<Array<{ id: string; owner: string }>> {
-    const rows = await this.db.selectFrom('messages').select(['id', 'lease_owner'])
+  async expiredLeases(now: number, limit: number): Promise<Array<{ id: string; owner: string; contactId: string | null; attempts: number }>> {
+    const rows = await this.db.selectFrom('messages').select(['id', 'lease_owner', 'contact_id', 'attempts'])
       .where('queue_state', '=', QUEUE_LEASED).where('lease_until', '<', now).limit(limit).execute();
-    return rows.map((r) => ({ id: r.id, owner: r.lease_owner ?? '' }));
+    return rows.map((r) => ({ id: r.id, owner: r.lease_owner ?? '', contactId: r.contact_id ?? null, attempts: Number(r.attempts) }));
   }
 
   async releaseExpiredLeases(now: number): Promise<number> {
@@ -142,6 +143,7 @@ export abstract class SqlStore implements Store {
       const kept = new Set(recorded);
       const done = results.filter((r) => kept.has(r.id));
       await this.insertEvents(trx, done.map((r) => eventRow(r.id, r.status, r.at, resultDetail(r))));
+      await writeDeliveryActivity(trx, this.dialect, done.filter(writesActivity).map((r) => r.id));
       const toSuppress = done.filter((r) => r.suppress);
       if (toSuppress.length > 0) {
         const addrs = await trx.selectFrom('messages').select(['id', 'to_address']).where('id', 'in', toSuppress.map((r) => r.id)).execute();

@@ -3,6 +3,7 @@ import type { DeliveryResult, InsertResult, MessageRecord, NewMessage } from '..
 import type { MessagesTable } from '../schema.js';
 import { QUEUE_LEASED, QUEUE_WAITING, messageToRow, rowToMessage } from '../rows.js';
 import { resultDetail } from '../result-detail.js';
+import { SQLITE_DELIVERY_ACTIVITY, writesActivity } from '../delivery-activity-sql.js';
 
 const INSERT_COLS = Object.keys(messageToRow({
   id: '', toAddress: '', toName: null, toDomain: '', fromAddress: '', fromName: null, replyTo: null, templateId: null, templateVersion: null,
@@ -30,6 +31,7 @@ export class SqliteHotPath {
   private readonly event: BetterSqlite3.Statement;
   private readonly record: BetterSqlite3.Statement;
   private readonly suppress: BetterSqlite3.Statement;
+  private readonly activity: BetterSqlite3.Statement;
 
   constructor(private readonly db: BetterSqlite3.Database) {
     this.insert = db.prepare(`INSERT INTO messages (${INSERT_COLS.join(', ')}) VALUES (${INSERT_COLS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`);
@@ -49,6 +51,7 @@ export class SqliteHotPath {
       WHERE id = ? AND lease_owner = ? AND queue_state = ${QUEUE_LEASED}`);
     this.suppress = db.prepare(`INSERT INTO suppressions (address, reason, detail, message_id, created_at)
       SELECT lower(to_address), ?, ?, id, ? FROM messages WHERE id = ? ON CONFLICT (address) DO NOTHING`);
+    this.activity = db.prepare(SQLITE_DELIVERY_ACTIVITY);
   }
 
   insertMessages(messages: NewMessage[]): InsertResult[] {
@@ -72,6 +75,7 @@ export class SqliteHotPath {
   recordResults(owner: string, results: DeliveryResult[]): string[] {
     return this.db.transaction(() => {
       const recorded: string[] = [];
+      const withContact: string[] = [];
       for (const r of results) {
         const waiting = r.status === 'deferred';
         const changes = this.record.run(
@@ -84,7 +88,11 @@ export class SqliteHotPath {
         const d = resultDetail(r);
         this.event.run(r.id, r.status, r.at, d ? JSON.stringify(d) : null);
         if (r.suppress) this.suppress.run(r.suppress.reason, r.suppress.detail, r.at, r.id);
+        if (writesActivity(r)) withContact.push(r.id);
       }
+      // Contact activity (sent/bounced/failed) of the recorded messages that have a contact: one statement, and
+      // none at all for a batch of transactional mail.
+      if (withContact.length > 0) this.activity.run(JSON.stringify(withContact));
       return recorded;
     }).immediate();
   }
