@@ -3,6 +3,7 @@ import { createPrivateKey } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import { parseMailbox, type Mailbox } from '../domain/address.js';
 import { parseDomainLimits, type DomainLimits } from '../domain/throttle-policy.js';
+import { DEFAULT_IN_DOUBT, IN_DOUBT_POLICIES, type InDoubtPolicy } from '../domain/in-doubt.js';
 
 /** Postflow's validated configuration. */
 export interface Config {
@@ -48,6 +49,10 @@ export interface Config {
   unsubscribeMailto?: string;
   /** Most messages a running campaign keeps materialised ahead of sending (held, not yet in the queue). */
   campaignLookahead: number;
+  /** After a crash, a message to a contact (campaigns) whose end of data was written but not answered: resend or not (domain/in-doubt.ts). */
+  inDoubtMarketing: InDoubtPolicy;
+  /** The same for transactional messages. */
+  inDoubtTransactional: InDoubtPolicy;
 }
 
 interface Field {
@@ -116,6 +121,8 @@ const FIELDS: Field[] = [
   { env: 'POSTFLOW_QUEUE_LIFETIME_HOURS', key: 'queueLifetimeHours', parse: int(1, 24 * 30), def: 72 },
   { env: 'POSTFLOW_PUBLIC_URL', key: 'publicUrl', parse: (r) => url(['http', 'https'])(r.replace(/\/+$/, '')) },
   { env: 'POSTFLOW_CAMPAIGN_LOOKAHEAD', key: 'campaignLookahead', parse: int(10, 100_000), def: 5000 },
+  { env: 'POSTFLOW_IN_DOUBT_MARKETING', key: 'inDoubtMarketing', parse: oneOf([...IN_DOUBT_POLICIES]), def: DEFAULT_IN_DOUBT.marketing },
+  { env: 'POSTFLOW_IN_DOUBT_TRANSACTIONAL', key: 'inDoubtTransactional', parse: oneOf([...IN_DOUBT_POLICIES]), def: DEFAULT_IN_DOUBT.transactional },
   { env: 'POSTFLOW_UNSUBSCRIBE_MAILTO', key: 'unsubscribeMailto', parse: (r) => { const m = parseMailbox(r); if (typeof m === 'string' || m.name) throw new Error('must be a bare email address'); return m.address; } },
   { env: 'POSTFLOW_DIRECTORY_SYNC_MINUTES', key: 'directorySyncMinutes', parse: int(0, 7 * 24 * 60), def: 60 },
 ];

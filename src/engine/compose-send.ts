@@ -1,4 +1,4 @@
-import type { OutgoingMessage, SendOutcome, Transport } from '../ports/transport.js';
+import type { OutgoingMessage, SendHooks, SendOutcome, Transport } from '../ports/transport.js';
 import type { SentEntry, SentJournal } from '../ports/sent-journal.js';
 import { composeMessage, type ComposeInput } from '../compose/compose-message.js';
 import type { DkimKey } from '../compose/dkim.js';
@@ -17,7 +17,11 @@ export type ComposeSendResult =
 export interface ComposeSend {
   /** The transport's registry name, for results and metrics. */
   readonly transportName: string;
-  run(batch: ComposeInput[], now: number): Promise<ComposeSendResult[]>;
+  /**
+   * `inDoubt[i]`, when set, is the attempt to note in the sent journal as in doubt when message i's end of data goes
+   * out (domain/in-doubt.ts); absent or undefined: nothing is noted for it.
+   */
+  run(batch: ComposeInput[], now: number, inDoubt?: ReadonlyArray<number | undefined>): Promise<ComposeSendResult[]>;
   close(): Promise<void>;
 }
 
@@ -36,14 +40,16 @@ export class InProcessComposeSend implements ComposeSend {
     this.transportName = transport.name;
   }
 
-  async run(batch: ComposeInput[], now: number): Promise<ComposeSendResult[]> {
+  async run(batch: ComposeInput[], now: number, inDoubtOf: ReadonlyArray<number | undefined> = []): Promise<ComposeSendResult[]> {
     const results: ComposeSendResult[] = new Array(batch.length);
     const outgoing: OutgoingMessage[] = [];
     const at: number[] = [];
+    const inDoubt: Array<number | undefined> = [];
     for (let i = 0; i < batch.length; i++) {
       try {
         outgoing.push(composeMessage(batch[i]!, await this.catalog.compiledFor(batch[i]!), this.engine, now, this.dkim));
         at.push(i);
+        inDoubt.push(inDoubtOf[i]);
       } catch (err) {
         // A message that cannot be composed will not compose on a retry either.
         results[i] = { composed: false, error: `compose failed: ${(err as Error).message}` };
@@ -51,7 +57,7 @@ export class InProcessComposeSend implements ComposeSend {
     }
     let outcomes: SendOutcome[];
     try {
-      outcomes = outgoing.length ? await this.transport.sendBatch(outgoing, this.journal ? journalNoter(this.journal, outgoing, this.transportName) : undefined) : [];
+      outcomes = outgoing.length ? await this.transport.sendBatch(outgoing, this.journal ? journalHooks(this.journal, outgoing, inDoubt, this.transportName) : undefined) : [];
     } catch (err) {
       outcomes = outgoing.map(() => ({ ok: false, permanent: false, response: `transport error: ${(err as Error).message}` }));
     }
@@ -67,25 +73,40 @@ export class InProcessComposeSend implements ComposeSend {
 }
 
 /**
- * An `onOutcome` for Transport.sendBatch that notes every accepted message in the journal in the same turn of the
- * event loop as the receiver's answer (answers read together share one write). A journal that cannot be written
- * (disk full) only loses crash recovery — those messages would be sent again after a crash — so delivery goes on.
+ * Transport.sendBatch hooks that keep the sent journal (docs/adr/0012-sent-journal.md):
+ * - every accepted message is noted in the same turn of the event loop as the receiver's answer (answers read
+ *   together share one write);
+ * - a message with an in-doubt attempt (`inDoubt[i]`, from its policy) is noted, synchronously, just before its end
+ *   of data goes out, so that recovery can tell it may have been delivered.
+ * A journal that cannot be written (disk full) only loses crash recovery — those messages would be sent again after
+ * a crash — so delivery goes on.
  */
-export function journalNoter(journal: SentJournal, outgoing: OutgoingMessage[], transport: string): (index: number, o: SendOutcome) => void {
+export function journalHooks(journal: SentJournal, outgoing: OutgoingMessage[], inDoubt: ReadonlyArray<number | undefined>, transport: string): SendHooks {
   let pending: SentEntry[] = [];
-  return (i, o) => {
-    if (!o.ok) return;
-    if (pending.length === 0) {
-      queueMicrotask(() => {
-        const entries = pending;
-        pending = [];
-        try {
-          journal.note(entries);
-        } catch {
-          // See above: recovery is lost for these, delivery is not.
-        }
-      });
-    }
-    pending.push({ id: outgoing[i]!.id, providerMessageId: o.providerMessageId, transport, response: o.response });
+  return {
+    onOutcome: (i, o) => {
+      if (!o.ok) return;
+      if (pending.length === 0) {
+        queueMicrotask(() => {
+          const entries = pending;
+          pending = [];
+          try {
+            journal.note(entries);
+          } catch {
+            // See above: recovery is lost for these, delivery is not.
+          }
+        });
+      }
+      pending.push({ id: outgoing[i]!.id, providerMessageId: o.providerMessageId, transport, response: o.response });
+    },
+    onCommitting: (i) => {
+      const attempt = inDoubt[i];
+      if (attempt === undefined) return;
+      try {
+        journal.noteInDoubt({ id: outgoing[i]!.id, attempt, transport });
+      } catch {
+        // See above.
+      }
+    },
   };
 }

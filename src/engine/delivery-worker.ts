@@ -12,6 +12,7 @@ import { classifyOutcome } from './classify-outcome.js';
 import { InProcessComposeSend, type ComposeSend, type ComposeSendResult } from './compose-send.js';
 import type { ThrottleGate } from './throttle-gate.js';
 import type { SentJournal } from '../ports/sent-journal.js';
+import { DEFAULT_IN_DOUBT, inDoubtAttempt, inDoubtPolicyFor, type InDoubtPolicies } from '../domain/in-doubt.js';
 import type { SenderRouter } from './sender-router.js';
 
 /** Tuning of the delivery loops. */
@@ -46,6 +47,8 @@ export interface DeliveryDeps {
   composeSend?: ComposeSend;
   /** Accepted messages noted before they are recorded; read back when a crashed worker's leases expire. */
   journal?: SentJournal;
+  /** What becomes of a message in doubt after its worker stopped (default: domain/in-doubt.ts). */
+  inDoubt?: InDoubtPolicies;
   /** Sends messages that name a sender pool (issue 4); without it, they go through `transport` like any other. */
   router?: Pick<SenderRouter, 'deliver'>;
   random?: () => number;
@@ -89,7 +92,8 @@ export class DeliveryWorker {
 
   /**
    * Before expired leases are requeued: the ones the sent journal says a receiver accepted (their worker died
-   * between the receiver's answer and the record) are recorded as sent, so they are not sent a second time.
+   * between the receiver's answer and the record) are recorded as sent, so they are not sent a second time; so are
+   * the ones in doubt — end of data written at this very attempt, answer never read — whose policy is assume-sent.
    */
   private async recoverSent(now: number): Promise<void> {
     const { journal, store, log } = this.deps;
@@ -98,21 +102,40 @@ export class DeliveryWorker {
     const expired = await store.expiredLeases(now, Number.MAX_SAFE_INTEGER);
     if (expired.length === 0) return;
     const found = await journal.find(expired.map((e) => e.id));
+    const policies = this.deps.inDoubt ?? DEFAULT_IN_DOUBT;
     const byOwner = new Map<string, DeliveryResult[]>();
+    let inDoubt = 0;
     for (const e of expired) {
       const j = found.get(e.id);
-      if (!j) continue;
+      let r: DeliveryResult | undefined;
+      if (j?.sent) {
+        r = {
+          id: e.id, status: 'sent', at: now, transport: j.sent.transport, providerMessageId: j.sent.providerMessageId, contactId: e.contactId,
+          detail: { response: j.sent.response, recovered: 'accepted by the receiver before its worker stopped; found in the sent journal' },
+        };
+      } else {
+        // Only a note of the attempt that holds the lease counts: an earlier attempt's answer was read and recorded.
+        const doubt = j?.inDoubt?.find((d) => d.attempt === e.attempts);
+        if (doubt && inDoubtPolicyFor(policies, e) === 'assume-sent') {
+          inDoubt++;
+          r = {
+            id: e.id, status: 'sent', at: now, transport: doubt.transport, contactId: e.contactId,
+            detail: {
+              attempt: e.attempts, in_doubt: true,
+              recovered: 'its end of data was written, then its worker stopped before reading the answer; not sent again (in-doubt policy assume-sent)',
+            },
+          };
+        }
+      }
+      if (!r) continue;
       const list = byOwner.get(e.owner) ?? [];
-      list.push({
-        id: e.id, status: 'sent', at: now, transport: j.transport, providerMessageId: j.providerMessageId, contactId: e.contactId,
-        detail: { response: j.response, recovered: 'accepted by the receiver before its worker stopped; found in the sent journal' },
-      });
+      list.push(r);
       byOwner.set(e.owner, list);
     }
     for (const [owner, results] of byOwner) {
       // Recorded as the worker that held the lease: only rows still leased to it change.
       const ids = await store.recordResults(owner, results);
-      if (ids.length) log.warn({ count: ids.length, worker: owner }, 'recorded as sent from the sent journal: their worker stopped before recording them');
+      if (ids.length) log.warn({ count: ids.length, in_doubt: inDoubt, worker: owner }, 'recorded as sent from the sent journal: their worker stopped before recording them');
       for (const id of ids) this.deps.metrics.sendResult(this.composeSend.transportName, 'sent');
     }
   }
@@ -247,7 +270,8 @@ export class DeliveryWorker {
     if (ready.length === 0) return [];
     this.deps.metrics.inFlight(ready.length);
     try {
-      return await this.composeSend.run(ready, now);
+      const policies = this.deps.inDoubt ?? DEFAULT_IN_DOUBT;
+      return await this.composeSend.run(ready, now, this.deps.journal ? ready.map((m) => inDoubtAttempt(policies, m)) : undefined);
     } finally {
       this.deps.metrics.inFlight(-ready.length);
     }

@@ -13,7 +13,8 @@ import type { TemplateCatalog } from '../services/template-catalog.js';
 import { classifyOutcome } from './classify-outcome.js';
 import type { ThrottleGate } from './throttle-gate.js';
 import type { SentJournal } from '../ports/sent-journal.js';
-import { journalNoter } from './compose-send.js';
+import { journalHooks } from './compose-send.js';
+import { DEFAULT_IN_DOUBT, inDoubtAttempt, type InDoubtPolicies } from '../domain/in-doubt.js';
 
 /** What the router is built from. */
 export interface SenderRouterDeps {
@@ -30,6 +31,8 @@ export interface SenderRouterDeps {
   dkim?: DkimKey;
   /** Accepted messages noted before they are recorded (docs/adr/0012-sent-journal.md). */
   journal?: SentJournal;
+  /** Which messages are noted as in doubt when their end of data goes out (default: domain/in-doubt.ts). */
+  inDoubt?: InDoubtPolicies;
   random?: () => number;
   /** Rate slots up to this far ahead are reserved for messages that cannot go now (default 60 s). */
   horizonMs?: number;
@@ -124,7 +127,8 @@ export class SenderRouter {
     try {
       const transport = await this.deps.transports.forSender(sender);
       transportName = transport.name;
-      outcomes = await transport.sendBatch(outgoing, this.deps.journal ? journalNoter(this.deps.journal, outgoing, transport.name) : undefined);
+      const inDoubt = composed.map((m) => inDoubtAttempt(this.deps.inDoubt ?? DEFAULT_IN_DOUBT, m));
+      outcomes = await transport.sendBatch(outgoing, this.deps.journal ? journalHooks(this.deps.journal, outgoing, inDoubt, transport.name) : undefined);
     } catch (err) {
       // No transport (e.g. credentials that no longer open) or a transport that threw: the sender is at fault.
       outcomes = outgoing.map(() => ({ ok: false, permanent: false, code: 401, response: `sender ${sender.id} cannot send: ${(err as Error).message}` }));

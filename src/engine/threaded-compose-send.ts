@@ -11,6 +11,8 @@ export interface ThreadBatch {
   now: number;
   templates: Array<[string, TemplateSource]>;
   batch: ComposeInput[];
+  /** Per message of `batch`: the attempt to note as in doubt, or undefined (see ComposeSend.run). */
+  inDoubt: Array<number | undefined>;
 }
 
 /** What a delivery thread answers. */
@@ -84,12 +86,13 @@ export class ThreadedComposeSend implements ComposeSend {
     };
   }
 
-  async run(batch: ComposeInput[], now: number): Promise<ComposeSendResult[]> {
+  async run(batch: ComposeInput[], now: number, inDoubtOf: ReadonlyArray<number | undefined> = []): Promise<ComposeSendResult[]> {
     if (batch.length === 0) return [];
     const t = this.pick();
     const templates: Array<[string, TemplateSource]> = [];
     const failed: ComposeSendResult[] = new Array(batch.length);
     const send: ComposeInput[] = [];
+    const inDoubt: Array<number | undefined> = [];
     const at: number[] = [];
     for (let i = 0; i < batch.length; i++) {
       const m = batch[i]!;
@@ -101,6 +104,7 @@ export class ThreadedComposeSend implements ComposeSend {
         }
         // Only what composing reads crosses to the thread: structured cloning costs per field.
         send.push(composeInput(m));
+        inDoubt.push(inDoubtOf[i]);
         at.push(i);
       } catch (err) {
         failed[i] = { composed: false, error: `compose failed: ${(err as Error).message}` };
@@ -110,7 +114,7 @@ export class ThreadedComposeSend implements ComposeSend {
     const seq = ++this.seq;
     const results = await new Promise<ComposeSendResult[]>((resolve) => {
       t.pending.set(seq, { resolve, size: send.length });
-      const msg: ThreadBatch = { type: 'batch', seq, now, templates, batch: send };
+      const msg: ThreadBatch = { type: 'batch', seq, now, templates, batch: send, inDoubt };
       t.worker.postMessage(msg);
     });
     at.forEach((i, k) => {

@@ -43,5 +43,5 @@ port.on('message', (m: ThreadBatch | { type: 'close' }) => {
     return;
   }
   for (const [key, source] of m.templates) sources.set(key, source);
-  void composeSend.run(m.batch, m.now).then((results) => port.postMessage({ type: 'results', seq: m.seq, results, cache: { ...engine.stats } } satisfies ThreadReply));
+  void composeSend.run(m.batch, m.now, m.inDoubt).then((results) => port.postMessage({ type: 'results', seq: m.seq, results, cache: { ...engine.stats } } satisfies ThreadReply));
 });

@@ -102,6 +102,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   const journalDir = join(config.dataDir, 'journal');
   const journalRetainMs = 3 * config.leaseMs + 120_000;
   const journal = new FileSentJournal(journalDir, `${process.pid}-${randomBytes(3).toString('hex')}`, journalRetainMs);
+  const inDoubt = { marketing: config.inDoubtMarketing, transactional: config.inDoubtTransactional };
   const threadData: DeliveryThreadData = {
     journal: { dir: journalDir, retainMs: journalRetainMs },
     transport: { name: transportName, ctx: transportCtx },
@@ -125,6 +126,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
     retry: { ...DEFAULT_RETRY_POLICY, maxRetries: config.maxRetries, baseDelayMs: config.retryBaseMs },
     queueLifetimeMs: config.queueLifetimeHours * 3600_000,
     journal,
+    inDoubt,
   });
   const worker = new DeliveryWorker(
     {
@@ -132,6 +134,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
       dkim: config.dkimKey ? { domain: config.dkimDomain!, selector: config.dkimSelector!, privateKey: createPrivateKey(config.dkimKey) } : undefined,
       composeSend: threads ?? undefined,
       journal,
+      inDoubt,
       router: senders.router,
     },
     {

@@ -23,6 +23,7 @@ import { GoogleDirectoryClient } from '../adapters/google/google-directory-clien
 import { SenderTransportCache } from '../adapters/transports/sender-transports.js';
 import { describeRelay, parseSmtpUrl } from '../adapters/transports/smtp/smtp-options.js';
 import type { SentJournal } from '../ports/sent-journal.js';
+import type { InDoubtPolicies } from '../domain/in-doubt.js';
 
 /** Senders, service accounts, pools and their routing (issue 4), as one process uses them. */
 export interface SenderParts {
@@ -55,6 +56,8 @@ export interface SenderPartsDeps {
   retry: RetryPolicy;
   queueLifetimeMs: number;
   journal?: SentJournal;
+  /** Which messages are noted as in doubt as their end of data goes out (domain/in-doubt.ts). */
+  inDoubt?: InDoubtPolicies;
 }
 
 /** Build the sender parts (composition only: nothing connects until used). */
@@ -85,7 +88,7 @@ export function createSenderParts(d: SenderPartsDeps): SenderParts {
   const syncLoop = new DirectorySyncLoop(directorySync, d.config.directorySyncMinutes * 60_000, d.log);
   const router = new SenderRouter({
     senders: store, transports, catalog: d.catalog, engine: d.engine, clock: d.clock, log: d.log, retry: d.retry,
-    queueLifetimeMs: d.queueLifetimeMs, metrics: d.metrics, gate: d.gate, dkim: d.dkim, journal: d.journal,
+    queueLifetimeMs: d.queueLifetimeMs, metrics: d.metrics, gate: d.gate, dkim: d.dkim, journal: d.journal, inDoubt: d.inDoubt,
   });
   return {
     store, senders, directorySync, syncLoop, router, transports,

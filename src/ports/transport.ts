@@ -40,16 +40,24 @@ export type SendOutcome =
       sender?: SenderSignal;
     };
 
+/** What the caller of Transport.sendBatch may hear while the batch is under way (for the SentJournal). */
+export interface SendHooks {
+  /** Each outcome as soon as it is known, before the batch ends, so an accepted message can be journaled at once. */
+  onOutcome?(index: number, outcome: SendOutcome): void;
+  /**
+   * Called synchronously just before the point after which the receiver may have message `index` although its
+   * answer is not known (SMTP: before its final "." is written; an HTTP API: before the request goes out), so that
+   * it can be noted as in doubt (docs/adr/0012-sent-journal.md). A transport that cannot tell need not call it.
+   */
+  onCommitting?(index: number): void;
+}
+
 /** A way to deliver composed messages (capture, smtp, gmail, ses). Transports only deliver; they never compose. */
 export interface Transport {
   /** The registry name, e.g. "capture". */
   readonly name: string;
-  /**
-   * Deliver a batch; the outcome at index i belongs to message i. Never throws for a per-message failure.
-   * `onOutcome`, when given, hears each outcome as soon as it is known (before the batch ends), so an accepted
-   * message can be journaled at once (SentJournal); transports that can tell should call it.
-   */
-  sendBatch(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]>;
+  /** Deliver a batch; the outcome at index i belongs to message i. Never throws for a per-message failure. */
+  sendBatch(messages: OutgoingMessage[], hooks?: SendHooks): Promise<SendOutcome[]>;
   /** Release connections and file handles. */
   close(): Promise<void>;
 }

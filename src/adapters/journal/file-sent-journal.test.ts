@@ -18,10 +18,25 @@ describe('FileSentJournal', () => {
     appendFileSync(join(dir, 'b-0.log'), 'm4\tq-m4\tsmtp'); // killed mid-line: no response field, no newline
     const found = await a.find(['m1', 'm3', 'm4', 'm9']);
     expect([...found.keys()].sort()).toEqual(['m1', 'm3']);
-    expect(found.get('m1')).toEqual(entry('m1'));
-    expect(found.get('m3')!.response).toBe('250 ok with a tab and a newline');
+    expect(found.get('m1')).toEqual({ sent: entry('m1') });
+    expect(found.get('m3')!.sent!.response).toBe('250 ok with a tab and a newline');
     await a.close();
     await b.close();
+  });
+
+  it('notes in-doubt attempts apart from acceptances, and ignores an in-doubt line a crash cut short', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pf-journal-'));
+    const a = new FileSentJournal(dir, 'a', 600_000);
+    a.noteInDoubt({ id: 'm1', attempt: 1, transport: 'smtp' });
+    a.note([entry('m1')]);
+    a.noteInDoubt({ id: 'm2', attempt: 1, transport: 'smtp' });
+    a.noteInDoubt({ id: 'm2', attempt: 2, transport: 'smtp' });
+    appendFileSync(join(dir, 'a-0.log'), 'D\tm3\t1'); // killed mid-line
+    const found = await a.find(['m1', 'm2', 'm3']);
+    expect([...found.keys()].sort()).toEqual(['m1', 'm2']);
+    expect(found.get('m1')).toEqual({ sent: entry('m1'), inDoubt: [{ id: 'm1', attempt: 1, transport: 'smtp' }] });
+    expect(found.get('m2')).toEqual({ inDoubt: [{ id: 'm2', attempt: 1, transport: 'smtp' }, { id: 'm2', attempt: 2, transport: 'smtp' }] });
+    await a.close();
   });
 
   it('starts a new file every minute and removes its own files once past the retention', async () => {

@@ -25,13 +25,14 @@ export class SendSlots {
   }
 
   /**
-   * Send each message through `send` in a slot; `onOutcome` hears each outcome as it comes (Transport.sendBatch's
-   * contract). Resolves with the outcomes in the messages' order.
+   * Send each message through `send` in a slot; `hooks` hear each request about to go out and each outcome as it
+   * comes (Transport.sendBatch's contract). Resolves with the outcomes in the messages' order.
    */
-  sendEach<M, O>(messages: M[], send: (m: M) => Promise<O>, onOutcome?: (index: number, outcome: O) => void): Promise<O[]> {
+  sendEach<M, O>(messages: M[], send: (m: M) => Promise<O>, hooks?: { onOutcome?(index: number, outcome: O): void; onCommitting?(index: number): void }): Promise<O[]> {
     return Promise.all(messages.map((m, i) => this.run(async () => {
+      hooks?.onCommitting?.(i);
       const o = await send(m);
-      onOutcome?.(i, o);
+      hooks?.onOutcome?.(i, o);
       return o;
     })));
   }

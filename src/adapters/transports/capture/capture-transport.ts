@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { OutgoingMessage, SendOutcome, Transport } from '../../../ports/transport.js';
+import type { OutgoingMessage, SendHooks, SendOutcome, Transport } from '../../../ports/transport.js';
 
 /** What the dashboard shows of a captured message. */
 export interface CapturedMessage {
@@ -22,12 +22,12 @@ export class CaptureTransport implements Transport {
 
   constructor(readonly outbox: string) {}
 
-  async sendBatch(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]> {
+  async sendBatch(messages: OutgoingMessage[], hooks?: SendHooks): Promise<SendOutcome[]> {
     this.ready ??= fs.mkdir(this.outbox, { recursive: true });
     await this.ready;
     return Promise.all(messages.map(async (m, i) => {
       const o = await this.sendOne(m);
-      onOutcome?.(i, o);
+      hooks?.onOutcome?.(i, o);
       return o;
     }));
   }

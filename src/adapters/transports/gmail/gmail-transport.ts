@@ -1,7 +1,7 @@
 import type { Clock } from '../../../ports/clock.js';
 import { systemClock } from '../../../ports/clock.js';
 import type { ServiceAccountKey } from '../../../ports/google.js';
-import type { OutgoingMessage, SendOutcome, Transport } from '../../../ports/transport.js';
+import type { OutgoingMessage, SendHooks, SendOutcome, Transport } from '../../../ports/transport.js';
 import { GMAIL_API_URL, GMAIL_SEND_SCOPE, trimRoot } from '../../google/google-endpoints.js';
 import { HttpRequestError, httpClientFor, type FetchFn, type HttpClient } from '../../google/google-http.js';
 import type { GoogleTokenProvider } from '../../google/google-token-provider.js';
@@ -58,10 +58,10 @@ export class GmailTransport implements Transport {
     this.slots = new SendSlots(opts.concurrency ?? 5);
   }
 
-  sendBatch(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]> {
+  sendBatch(messages: OutgoingMessage[], hooks?: SendHooks): Promise<SendOutcome[]> {
     if (messages.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.resolve(messages.map(() => closedOutcome()));
-    const run = this.run(messages, onOutcome);
+    const run = this.run(messages, hooks);
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
     return run;
@@ -73,7 +73,7 @@ export class GmailTransport implements Transport {
     await Promise.allSettled([...this.running]);
   }
 
-  private async run(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]> {
+  private async run(messages: OutgoingMessage[], hooks?: SendHooks): Promise<SendOutcome[]> {
     // One token for the whole batch (cached across batches); if Google will not give one, no message can go.
     let state: TokenState;
     try {
@@ -82,7 +82,7 @@ export class GmailTransport implements Transport {
       const failure = authFailure(err);
       return messages.map(() => failure);
     }
-    return this.slots.sendEach(messages, (m) => this.sendOne(m, state), onOutcome);
+    return this.slots.sendEach(messages, (m) => this.sendOne(m, state), hooks);
   }
 
   private token(): Promise<string> {

@@ -1,5 +1,5 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import type { OutgoingMessage, SendOutcome, Transport } from '../../../ports/transport.js';
+import type { OutgoingMessage, SendHooks, SendOutcome, Transport } from '../../../ports/transport.js';
 import { SendSlots } from '../send-slots.js';
 import { classifySesError } from './classify-ses-error.js';
 
@@ -47,10 +47,10 @@ export class SesTransport implements Transport {
     this.slots = new SendSlots(opts.concurrency ?? 10);
   }
 
-  sendBatch(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]> {
+  sendBatch(messages: OutgoingMessage[], hooks?: SendHooks): Promise<SendOutcome[]> {
     if (messages.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.resolve(messages.map(() => closedOutcome()));
-    const run = this.slots.sendEach(messages, (m) => this.sendOne(m), onOutcome);
+    const run = this.slots.sendEach(messages, (m) => this.sendOne(m), hooks);
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
     return run;

@@ -15,6 +15,8 @@ export interface Job {
   requeued: boolean;
   /** Content written: from here on a lost connection may have delivered it, so it is never resent here. */
   bodySent: boolean;
+  /** Called just before the content and its final "." are written (SendHooks.onCommitting). */
+  committing?: () => void;
 }
 
 /** Where a worker gets its jobs: the transport's shared queue. */
@@ -84,6 +86,7 @@ export class ConnectionWorker {
           this.inFlight.push(next);
         }
         cur.bodySent = true;
+        cur.committing?.();
         this.conn.write(parts);
         const fin = await this.conn.read(this.opts.dataTimeout, 'end of DATA');
         if (fin.code === 421) throw this.conn.failWith(new SmtpError('reply', formatReply(toReply(fin)), toReply(fin)));

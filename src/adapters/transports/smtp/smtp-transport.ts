@@ -1,4 +1,4 @@
-import type { OutgoingMessage, SendOutcome, Transport } from '../../../ports/transport.js';
+import type { OutgoingMessage, SendHooks, SendOutcome, Transport } from '../../../ports/transport.js';
 import { ConnectionWorker, type Job } from './connection-worker.js';
 import { JobQueue } from './job-queue.js';
 import { errorFailure, SmtpError } from './smtp-error.js';
@@ -34,7 +34,7 @@ export class SmtpTransport implements Transport {
     return new SmtpTransport(parseSmtpUrl(url, overrides));
   }
 
-  sendBatch(messages: OutgoingMessage[], onOutcome?: (index: number, outcome: SendOutcome) => void): Promise<SendOutcome[]> {
+  sendBatch(messages: OutgoingMessage[], hooks?: SendHooks): Promise<SendOutcome[]> {
     if (messages.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.resolve(messages.map(() => ({ ok: false, permanent: false, response: 'smtp transport is closed' })));
     const outcomes = new Array<SendOutcome>(messages.length);
@@ -44,11 +44,12 @@ export class SmtpTransport implements Transport {
         msg,
         requeued: false,
         bodySent: false,
+        committing: hooks?.onCommitting ? () => hooks.onCommitting!(i) : undefined,
         done: (o) => {
           // A job is settled once; a second report (a late error) must not overwrite the first.
           if (outcomes[i] !== undefined) return;
           outcomes[i] = o;
-          onOutcome?.(i, o);
+          hooks?.onOutcome?.(i, o);
           if (--left === 0) resolve(outcomes);
         },
       })));
