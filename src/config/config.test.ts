@@ -27,6 +27,16 @@ describe('loadConfig', () => {
     expect(err?.message).toMatch(/POSTFLOW_FROM: /);
   });
 
+  it('checks the Redis settings, naming the variable and hiding a password', () => {
+    expect(loadConfig({}, empty)).toMatchObject({ redisPrefix: 'postflow:' });
+    expect(loadConfig({}, empty).redisUrl).toBeUndefined();
+    expect(loadConfig({ POSTFLOW_REDIS_URL: 'redis://:pw@10.0.0.5:6379/2', POSTFLOW_REDIS_PREFIX: 'pf-eu:' }, empty)).toMatchObject({ redisUrl: 'redis://:pw@10.0.0.5:6379/2', redisPrefix: 'pf-eu:' });
+    expect(() => loadConfig({ POSTFLOW_REDIS_URL: 'http://user:hunter2@cache:6379' }, empty)).toThrow(/POSTFLOW_REDIS_URL: must be a redis or rediss URL \(got "http:\/\/user:\*\*\*@cache:6379"\)/);
+    expect(() => loadConfig({ POSTFLOW_REDIS_URL: 'http://user:hunter2@cache:6379' }, empty)).not.toThrow(/hunter2/);
+    expect(() => loadConfig({ POSTFLOW_REDIS_URL: 'redis://' }, empty)).toThrow(/POSTFLOW_REDIS_URL: must name a host/);
+    expect(() => loadConfig({ POSTFLOW_REDIS_PREFIX: 'has space' }, empty)).toThrow(/POSTFLOW_REDIS_PREFIX: must be 1 to 64 of/);
+  });
+
   it('takes DKIM settings all together or not at all, and checks the key', () => {
     expect(() => loadConfig({ POSTFLOW_DKIM_DOMAIN: 'shop.test' }, empty)).toThrow(/set all three/);
     expect(() => loadConfig({ POSTFLOW_DKIM_DOMAIN: 'shop.test', POSTFLOW_DKIM_SELECTOR: 's1', POSTFLOW_DKIM_KEY: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----' }, empty)).toThrow(/POSTFLOW_DKIM_KEY: is not a PEM private key/);

@@ -12,6 +12,8 @@ export interface Config {
   dataDir: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Put before every Redis key of this installation. */
+  redisPrefix: string;
   adminKey?: string;
   smtpUrl?: string;
   secret?: string;
@@ -91,7 +93,8 @@ const FIELDS: Field[] = [
   { env: 'POSTFLOW_HOST', key: 'host', parse: str, def: '127.0.0.1' },
   { env: 'POSTFLOW_DATA_DIR', key: 'dataDir', parse: str, def: './data' },
   { env: 'POSTFLOW_DATABASE_URL', key: 'databaseUrl', parse: (r) => (/^postgres(ql)?:\/\//.test(r) ? url(['postgres', 'postgresql'])(r) : /^sqlite:/.test(r) ? r : (() => { throw new Error('must be postgres://… or sqlite:PATH'); })()) },
-  { env: 'POSTFLOW_REDIS_URL', key: 'redisUrl', parse: url(['redis', 'rediss']) },
+  { env: 'POSTFLOW_REDIS_URL', key: 'redisUrl', parse: (r) => { url(['redis', 'rediss'])(r); if (!new URL(r).hostname) throw new Error('must name a host (redis://host:6379)'); return r; } },
+  { env: 'POSTFLOW_REDIS_PREFIX', key: 'redisPrefix', parse: (r) => { if (!/^[A-Za-z0-9:_.{}-]{1,64}$/.test(r)) throw new Error('must be 1 to 64 of A–Z a–z 0–9 : _ . - { }'); return r; }, def: 'postflow:' },
   { env: 'POSTFLOW_ADMIN_KEY', key: 'adminKey', parse: (r) => { if (!/^pf_[A-Za-z0-9_-]{16,}$/.test(r)) throw new Error('must look like pf_ followed by at least 16 letters, digits, - or _'); return r; } },
   { env: 'POSTFLOW_SMTP_URL', key: 'smtpUrl', parse: url(['smtp', 'smtps']) },
   { env: 'POSTFLOW_SECRET', key: 'secret', parse: (r) => { if (r.length < 32) throw new Error('must be at least 32 characters'); return r; } },
@@ -156,7 +159,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = '.'): 
     try {
       out[f.key] = f.parse(value);
     } catch (err) {
-      problems.push(`${f.env}: ${(err as Error).message} (got "${f.env === 'POSTFLOW_ADMIN_KEY' || f.env === 'POSTFLOW_SECRET' || f.env === 'POSTFLOW_DKIM_KEY' ? '…' : value}")`);
+      // Secrets are not echoed, nor the password of a URL (database, Redis, relay).
+      const shown = f.env === 'POSTFLOW_ADMIN_KEY' || f.env === 'POSTFLOW_SECRET' || f.env === 'POSTFLOW_DKIM_KEY' ? '…' : value.replace(/(\/\/[^:@/]*):[^@/]*@/, '$1:***@');
+      problems.push(`${f.env}: ${(err as Error).message} (got "${shown}")`);
     }
   }
   const dkimSet = ['dkimDomain', 'dkimSelector', 'dkimKey'].filter((k) => out[k] !== undefined).length;

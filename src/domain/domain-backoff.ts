@@ -1,3 +1,5 @@
+import type { RateSpec } from './gcra.js';
+
 /** How a receiving domain that answered with throttling replies is slowed, and how it recovers. */
 export interface BackoffSpec {
   /** The rate is multiplied by this on each throttle reply (0.5 halves it). */
@@ -27,4 +29,10 @@ export function backoffFactor(spec: BackoffSpec, state: BackoffState | undefined
 /** The state after a throttle reply at `now`. */
 export function onThrottleReply(spec: BackoffSpec, state: BackoffState | undefined, now: number): BackoffState {
   return { factor: Math.max(spec.floor, backoffFactor(spec, state, now) * spec.cut), since: now };
+}
+
+/** A rate slowed by a multiplier: rate × factor, burst ⌊burst × factor⌋ (at least 1). */
+export function slowedRate(rate: RateSpec, factor: number): RateSpec {
+  if (factor >= 1) return rate;
+  return { perSecond: rate.perSecond * factor, burst: Math.max(1, Math.floor(rate.burst * factor)) };
 }

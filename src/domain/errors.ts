@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'The request body is larger than the route accepts.',
   UNSUPPORTED_MEDIA_TYPE: 'The request body is not of the type the route takes (JSON; CSV for contact imports).',
   STORE_UNAVAILABLE: 'The store could not be reached; nothing was written. Retry.',
+  LIMITER_UNAVAILABLE: 'The shared rate limiter (Redis at POSTFLOW_REDIS_URL) could not be reached; throttled messages are deferred, never sent unthrottled.',
   SERVICE_ACCOUNT_KEY_MALFORMED: 'A service-account key is not JSON, or not a JSON object.',
   SERVICE_ACCOUNT_KEY_NOT_SERVICE_ACCOUNT: 'A Google key whose `type` is not "service_account" (e.g. an OAuth client or user credential).',
   SERVICE_ACCOUNT_KEY_MISSING_FIELD: 'A service-account key lacks a field Postflow needs (`private_key`, `client_email`), or it is empty or malformed.',

@@ -217,21 +217,28 @@ export class DeliveryWorker {
     const started = clock.now();
     // Suppressed addresses (bounced, complained, unsubscribed, listed by hand) are never sent to.
     const suppressed = await store.findSuppressions(batch.map((m) => m.toAddress));
-    let ready: MessageRecord[] = [];
+    const open: MessageRecord[] = [];
     for (const m of batch) {
       const s = suppressed.get(m.toAddress.toLowerCase());
       if (s) {
         results.set(m.id, { id: m.id, status: 'suppressed', at: started, refund: true, error: `recipient suppressed: ${s.reason}`, detail: { reason: s.reason, since: new Date(s.createdAt).toISOString() } });
         continue;
       }
-      // A throttled message is deferred to its slot, never waited for: the batch goes on with other domains.
-      const admission = gate ? await gate.admit(m, started) : { sendAt: started, limitedBy: null };
-      if (admission.sendAt > started) {
-        results.set(m.id, { id: m.id, status: 'deferred', at: started, dueAt: admission.sendAt, throttleSlot: admission.sendAt, refund: true, detail: { reason: 'throttled', limited_by: admission.limitedBy } });
-        continue;
+      open.push(m);
+    }
+    // A throttled message is deferred to its slot, never waited for: the batch goes on with other domains. The
+    // whole batch is admitted in one limiter call (one round trip when the limiter is Redis).
+    const admissions = gate ? await gate.admitAll(open, started) : null;
+    let ready: MessageRecord[] = [];
+    open.forEach((m, i) => {
+      const a = admissions?.[i];
+      if (a && a.sendAt > started) {
+        // Without the limiter no slot is held: the message is charged when it comes back.
+        results.set(m.id, { id: m.id, status: 'deferred', at: started, dueAt: a.sendAt, throttleSlot: a.unavailable ? undefined : a.sendAt, refund: true, detail: { reason: a.unavailable ? 'limiter unavailable' : 'throttled', limited_by: a.limitedBy } });
+        return;
       }
       ready.push(m);
-    }
+    });
     // Sender pools (issue 4): routing, sending and classifying pooled messages live in engine/sender-router.ts.
     if (this.deps.router && ready.some((m) => m.senderPool !== null)) {
       for (const r of await this.deps.router.deliver(ready.filter((m) => m.senderPool !== null), started)) results.set(r.id, r);
@@ -249,8 +256,10 @@ export class DeliveryWorker {
       const out = s.outcome;
       let throttleSlot: number | undefined;
       if (!out.ok && out.throttle && gate) {
-        gate.throttled(m.toDomain, at);
-        throttleSlot = Math.max(at + 1000, (await gate.admit({ ...m, throttleSlot: null }, at)).sendAt);
+        await gate.throttled(m.toDomain, at);
+        const a = await gate.admit({ ...m, throttleSlot: null }, at);
+        // Without the limiter, the throttling reply is retried like any transient failure.
+        throttleSlot = a.unavailable ? undefined : Math.max(at + 1000, a.sendAt);
       }
       const r = classifyOutcome(m, out, {
         at, transport: this.composeSend.transportName, messageIdHeader: s.messageId, retry: this.opts.retry,

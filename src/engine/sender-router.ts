@@ -161,8 +161,10 @@ export class SenderRouter {
       }
       let throttleSlot: number | undefined;
       if (!out.ok && out.throttle && this.deps.gate) {
-        this.deps.gate.throttled(m.toDomain, at);
-        throttleSlot = Math.max(at + 1000, (await this.deps.gate.admit({ ...m, throttleSlot: null }, at)).sendAt);
+        await this.deps.gate.throttled(m.toDomain, at);
+        const a = await this.deps.gate.admit({ ...m, throttleSlot: null }, at);
+        // Without the limiter, the throttling reply is retried like any transient failure.
+        throttleSlot = a.unavailable ? undefined : Math.max(at + 1000, a.sendAt);
       }
       const r = classifyOutcome(m, out, {
         at, transport: transportName, messageIdHeader: outgoing[i]!.messageId, retry: this.deps.retry,

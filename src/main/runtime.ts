@@ -24,7 +24,9 @@ import type { DeliveryThreadData } from './delivery-thread.js';
 import { ThrottleGate } from '../engine/throttle-gate.js';
 import { DEFAULT_DOMAIN_LIMITS } from '../domain/throttle-policy.js';
 import { Suppressions } from '../services/suppressions.js';
+import type { Limiter } from '../ports/limiter.js';
 import { MemoryLimiter } from '../adapters/limiter/memory-limiter.js';
+import { RedisLimiter } from '../adapters/limiter/redis-limiter.js';
 import { openStore } from '../adapters/store/open-store.js';
 import { createTransport } from '../adapters/transports/registry.js';
 import { CaptureTransport } from '../adapters/transports/capture/capture-transport.js';
@@ -53,6 +55,10 @@ export interface Runtime {
   messages: QueryMessages;
   suppressions: Suppressions;
   gate: ThrottleGate;
+  /** The throttles' state: Redis when POSTFLOW_REDIS_URL is set (shared by every process), else this process's memory. */
+  limiter: Limiter;
+  /** The Redis limiter when there is one (for /ready and the clock-skew check). */
+  redisLimiter: RedisLimiter | null;
   metrics: PrometheusMetrics;
   transport: Transport;
   /** This process's sent journal (delivery threads keep their own files in the same folder). */
@@ -79,6 +85,17 @@ function loadSecret(config: Config): string {
   writeFileSync(file, `${s}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   return s;
+}
+
+/** Logs Redis connection errors, at most once every 30 s (ioredis reports each failed reconnection). */
+function redisErrorLogger(log: pino.Logger): (err: Error) => void {
+  let last = -Infinity;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < 30_000) return;
+    last = now;
+    log.error({ err: err.message }, 'Redis (POSTFLOW_REDIS_URL) unreachable: throttled messages wait until it answers; none is sent unthrottled');
+  };
 }
 
 /** Build the adapters and services from configuration; opens the store and runs its migrations. */
@@ -115,7 +132,9 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   // Receivers' limits protect sender reputation; the capture outbox has no receivers, so by default it is not throttled.
   const domains = config.domainLimits ?? (transport.name === 'capture' ? {} : DEFAULT_DOMAIN_LIMITS);
   const rate = (perSecond: number) => (perSecond > 0 ? { perSecond, burst: Math.max(1, Math.ceil(perSecond / 10)) } : null);
-  const gate = new ThrottleGate(new MemoryLimiter(), { domains, relay: rate(config.relayRate), global: rate(config.globalRate) }, transport.name);
+  const redisLimiter = config.redisUrl ? new RedisLimiter({ url: config.redisUrl, prefix: config.redisPrefix, onError: redisErrorLogger(log) }) : null;
+  const limiter: Limiter = redisLimiter ?? new MemoryLimiter();
+  const gate = new ThrottleGate(limiter, { domains, relay: rate(config.relayRate), global: rate(config.globalRate) }, transport.name, log as unknown as Logger);
   const caches = [{ name: 'template', stats: engine.stats }];
   if (threads) caches.push({ name: 'template_delivery_threads', stats: threads.cacheStats });
   const metrics = new PrometheusMetrics(store, caches);
@@ -151,7 +170,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
     sql: store.sqlContext(), secret, config, clock, log: log as unknown as Logger, catalog, pools: senders.store, wakeDelivery: () => worker.wake(),
   });
   return {
-    config, log, clock, store, engine, catalog, accept, transport, threads, journal, worker, metrics, gate, campaigns,
+    config, log, clock, store, engine, catalog, accept, transport, threads, journal, worker, metrics, gate, limiter, redisLimiter, campaigns,
     suppressions: new Suppressions(store, clock),
     apiKeys: new ApiKeys(store, clock),
     templates: new ManageTemplates(store, engine, catalog, clock),
@@ -166,7 +185,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
 export function createHttp(rt: Runtime) {
   return buildApp({
     store: rt.store, clock: rt.clock, accept: rt.accept, messages: rt.messages, templates: rt.templates, apiKeys: rt.apiKeys, suppressions: rt.suppressions,
-    metrics: rt.metrics, capture: rt.transport instanceof CaptureTransport ? rt.transport : undefined,
+    metrics: rt.metrics, sharedLimiter: rt.redisLimiter ? { name: 'redis', limiter: rt.redisLimiter } : undefined, capture: rt.transport instanceof CaptureTransport ? rt.transport : undefined,
     keyRateLimit: rt.config.keyRateLimit, logger: rt.log, version: packageVersion(), senders: rt.senders,
     campaigns: { campaigns: rt.campaigns.campaigns, unsubscribe: rt.campaigns.unsubscribe },
     contacts: rt.contacts,

@@ -17,6 +17,20 @@ export function exitOnConfigError(err: unknown): never {
   throw err;
 }
 
+/**
+ * At start of the workers: say whether Redis answers, and warn when its clock and ours differ by more than a second
+ * (the limiter keeps the callers' time, so processes' clocks must agree: docs/adr/0019-redis-limiter.md).
+ */
+async function checkRedis(rt: Runtime): Promise<void> {
+  try {
+    const skew = await rt.redisLimiter!.clockSkewMs();
+    if (Math.abs(skew) > 1000) rt.log.warn({ skew_ms: skew }, 'this machine\'s clock and Redis\'s differ by more than a second: keep every machine on NTP, or limits shared through Redis drift by that much');
+    else rt.log.info({ skew_ms: skew, prefix: rt.config.redisPrefix }, 'shared rate limiter: Redis answers');
+  } catch (err) {
+    rt.log.error({ err: (err as Error).message }, 'Redis (POSTFLOW_REDIS_URL) does not answer: throttled messages wait until it does; none is sent unthrottled');
+  }
+}
+
 /** Run Postflow in this process: API and/or workers, until SIGINT/SIGTERM. */
 export async function serve(roles: ServeRoles): Promise<Runtime> {
   let rt: Runtime;
@@ -39,7 +53,8 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
     rt.worker.start();
     rt.senders.syncLoop.start();
     rt.campaigns.runner.start();
-    log.info({ loops: config.workers, transport: rt.transport.name }, 'delivery workers started');
+    log.info({ loops: config.workers, transport: rt.transport.name, limiter: rt.redisLimiter ? 'redis' : 'memory' }, 'delivery workers started');
+    if (rt.redisLimiter) void checkRedis(rt);
   }
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -53,6 +68,7 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
     await rt.journal.close();
     await rt.senders.close();
     await rt.transport.close();
+    await rt.limiter.close();
     await rt.store.close();
     process.exit(0);
   };

@@ -1,7 +1,9 @@
 import { describe, it, expect, beforeEach } from 'vitest';
 import { MemoryLimiter } from '../../src/adapters/limiter/memory-limiter.js';
 import type { DeliveryWorker } from '../../src/engine/delivery-worker.js';
-import { ThrottleGate } from '../../src/engine/throttle-gate.js';
+import { LIMITER_RETRY_MS, ThrottleGate } from '../../src/engine/throttle-gate.js';
+import { AppError } from '../../src/domain/errors.js';
+import type { Limiter } from '../../src/ports/limiter.js';
 import { DEFAULT_DOMAIN_LIMITS } from '../../src/domain/throttle-policy.js';
 import type { SendOutcome, Transport } from '../../src/ports/transport.js';
 import { ScriptedTransport } from '../support/fakes.js';
@@ -76,7 +78,7 @@ describe('throttles', () => {
     });
     const w = worker(t, gate, 10);
     await w.runOnce();
-    expect(gate.factor('busy.test', clock.now())).toBeLessThan(1);
+    expect(await gate.factor('busy.test', clock.now())).toBeLessThan(1);
     await simulate(w, t, 120);
     const rows = await store.listMessages({ limit: 100 });
     expect(rows.every((m) => m.status === 'sent')).toBe(true);
@@ -84,6 +86,49 @@ describe('throttles', () => {
     const deferred = events.filter((e) => e.type === 'deferred' && e.detail?.code === 421);
     expect(deferred.length).toBe(5);
     expect(deferred.every((e) => e.detail?.reason === 'receiver throttling: domain slowed')).toBe(true);
+  });
+});
+
+describe('an unreachable limiter', () => {
+  it('defers the messages that need a throttle without sending them, and charges them once it answers again', async () => {
+    const memory = new MemoryLimiter();
+    let down = true;
+    const calls: number[] = [];
+    const flaky: Limiter = {
+      reserve: (k, now) => memory.reserve(k, now),
+      reserveEach: async (r, now) => {
+        calls.push(r.length);
+        if (down) throw new AppError('LIMITER_UNAVAILABLE', 'shared rate limiter at redis://127.0.0.1:1 failed: connect ECONNREFUSED', { retryable: true });
+        return memory.reserveEach(r, now);
+      },
+      slowDown: (k, s, now) => memory.slowDown(k, s, now),
+      factor: (k, s, now) => memory.factor(k, s, now),
+      ping: async () => undefined,
+      close: async () => undefined,
+    };
+    const gate = new ThrottleGate(flaky, { domains: { 'limited.test': 60 }, relay: null, global: null }, 'test');
+    const batch = await accept.sendBatch(Array.from({ length: 10 }, (_, i) => ({ to: `u${i}@limited.test`, subject: 's', text: 't' })), null);
+    const t = new ScriptedTransport();
+    const w = worker(t, gate);
+    await w.runOnce();
+    // One limiter call for the whole batch; it failed, so nothing went out.
+    expect(calls).toEqual([10]);
+    expect(t.delivered).toHaveLength(0);
+    for (const q of batch.queued) {
+      const m = await store.getMessage(q.id);
+      // Deferred by LIMITER_RETRY_MS, no attempt used, and no slot held (it is charged when it comes back).
+      expect(m).toMatchObject({ status: 'deferred', attempts: 0, throttleSlot: null, dueAt: clock.now() + LIMITER_RETRY_MS });
+    }
+    const ev = (await store.getEvents(batch.queued[0]!.id)).find((e) => e.type === 'deferred');
+    expect(ev?.detail).toMatchObject({ reason: 'limiter unavailable' });
+
+    down = false;
+    clock.advance(LIMITER_RETRY_MS);
+    await w.runOnce();
+    // Back: the domain's burst (6 of 60/minute) goes now, the rest are deferred to their slots.
+    expect(t.delivered).toHaveLength(6);
+    const rows = await Promise.all(batch.queued.map((q) => store.getMessage(q.id)));
+    expect(rows.filter((m) => m!.status === 'deferred' && m!.throttleSlot! > clock.now())).toHaveLength(4);
   });
 });
 

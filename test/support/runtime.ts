@@ -37,6 +37,7 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
       await rt.journal.close();
       await rt.senders.close();
       await rt.transport.close();
+      await rt.limiter.close();
       await rt.store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

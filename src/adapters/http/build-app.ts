@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock } from '../../ports/clock.js';
+import type { Limiter } from '../../ports/limiter.js';
 import type { Store } from '../../ports/store.js';
 import type { AcceptMessages } from '../../services/accept-message.js';
 import type { ApiKeys } from '../../services/api-keys.js';
@@ -50,6 +51,8 @@ export interface HttpDeps {
   apiKeys: ApiKeys;
   suppressions: Suppressions;
   metrics: PrometheusMetrics;
+  /** A limiter shared by several processes (Redis), whose state /ready reports; absent for the in-memory one. */
+  sharedLimiter?: { name: string; limiter: Pick<Limiter, 'ping'> };
   /** Present when the capture transport is in use: the dashboard shows its outbox. */
   capture?: CaptureTransport;
   keyRateLimit: number;
@@ -98,7 +101,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     },
   });
 
-  await app.register(systemRoutes(deps.store, deps.metrics));
+  await app.register(systemRoutes(deps.store, deps.metrics, deps.sharedLimiter));
   if (deps.campaigns) await app.register(unsubscribeRoutes(deps.campaigns.unsubscribe));
   await app.register(async (api) => {
     await api.register(emailRoutes({ accept: deps.accept, messages: deps.messages }));
