@@ -43,6 +43,21 @@ describe('postflow import / export', () => {
     expect(lines.find((l) => l.includes(',user7@example.com,'))).toMatch(/,user7@example.com,,User,7,,subscribed,"batch-1,cli","{""score"":7}",0,,/);
   });
 
+  it('neutralises formula cells unless --raw, and a --raw export imports back as an update with nothing refused', async () => {
+    writeFileSync(join(dir, 'formula.csv'), 'email,first_name,company,tags\n+plus@example.com,=1+2,@corp,formula\n');
+    expect((await cli(['import', join(dir, 'formula.csv')])).code).toBe(0);
+    const safe = await cli(['export', '--tag', 'formula']);
+    expect(safe.code).toBe(0);
+    expect(safe.out).toMatch(/,'\+plus@example.com,,'=1\+2,,'@corp,subscribed,formula,/);
+    const raw = await cli(['export', '--tag', 'formula', '--raw', '--out', join(dir, 'formula-raw.csv')]);
+    expect(raw.code).toBe(0);
+    const rawCsv = readFileSync(join(dir, 'formula-raw.csv'), 'utf8');
+    expect(rawCsv).toMatch(/,\+plus@example.com,,=1\+2,,@corp,subscribed,formula,/);
+    // Importing the raw file again updates the contact with the values it already has.
+    const back = await cli(['import', join(dir, 'formula-raw.csv')]);
+    expect(back.json).toMatchObject({ inserted: 0, updated: 1, failed: 0 });
+  }, 120_000);
+
   it('refuses a file without an email column (exit 2) and an unknown segment (exit 2), writing nothing', async () => {
     writeFileSync(join(dir, 'noemail.csv'), 'name,phone\nAnn,1\n');
     const r = await cli(['import', join(dir, 'noemail.csv')]);

@@ -165,6 +165,42 @@ describe.skipIf(dialect === 'postgres' && !pg)(`CSV import on ${dialect}`, () =>
       expect((await req('GET', '/contacts/imports/01NOPE00000000000000000000')).json().error.code).toBe('IMPORT_NOT_FOUND');
     });
 
+    it('neutralises formula cells in an export by default; raw=true keeps them, and a raw export imports back unchanged', async () => {
+      const risky = {
+        email: '-dash@example.com', external_id: '=X1', first_name: '=SUM(1+1)', last_name: '+44 20 7946 0000', company: '@acme',
+        tags: ['formula', '-minus'], attributes: { cmd: '=cmd|\' /C calc\'!A0', tab: '\tx', plain: 'ok', n: -3 },
+      };
+      const made = await req('POST', '/contacts', risky);
+      expect(made.statusCode).toBe(201);
+      const safe = (await req('GET', '/contacts/export?tag=formula')).body.trimEnd().split('\r\n');
+      expect(safe).toHaveLength(2);
+      expect(safe[1]).toContain(`,'-dash@example.com,'=X1,'=SUM(1+1),'+44 20 7946 0000,'@acme,subscribed,"'-minus,formula",`);
+      // The attributes cell is JSON (starts with "{"): nothing a spreadsheet runs, so it is left alone.
+      expect(safe[1]).toContain(`"{""cmd"":""=cmd|' /C calc'!A0"",""tab"":""\\tx"",""plain"":""ok"",""n"":-3}"`);
+      const raw = await req('GET', '/contacts/export?tag=formula&raw=true');
+      const rawLines = raw.body.trimEnd().split('\r\n');
+      expect(rawLines[1]).toContain(',-dash@example.com,=X1,=SUM(1+1),+44 20 7946 0000,@acme,subscribed,"-minus,formula",');
+      expect((await req('GET', '/contacts/export?raw=maybe')).json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'raw' });
+
+      const other = await startTestServer();
+      try {
+        const imp = async (csv: string) => {
+          const r = await other.app.inject({ method: 'POST', url: '/api/v1/contacts/import', headers: { ...other.auth, 'content-type': 'text/csv' }, payload: csv });
+          await other.rt.contacts.imports.idle();
+          return (await other.app.inject({ method: 'GET', url: `/api/v1/contacts/imports/${r.json().id}`, headers: other.auth })).json();
+        };
+        expect(await imp(raw.body)).toMatchObject({ state: 'completed', inserted: 1, failed: 0 });
+        const back = (await other.app.inject({ method: 'GET', url: `/api/v1/contacts/by-email/${encodeURIComponent(risky.email)}`, headers: other.auth })).json();
+        expect(back).toMatchObject({ ...risky, tags: expect.arrayContaining(risky.tags) });
+        expect(back.tags).toHaveLength(2);
+        const again = await other.app.inject({ method: 'GET', url: '/api/v1/contacts/export?raw=true', headers: other.auth });
+        const cells = (csv: string) => csv.trimEnd().split('\r\n')[1]!.split(',').slice(1, 8).join(',');
+        expect(cells(again.body)).toBe(cells(raw.body));
+      } finally {
+        await other.close();
+      }
+    });
+
   it('imports nothing in strict mode when a row is bad, listing every bad row', async () => {
     const before = await total();
     const csv = `email,status\nstrict1@example.com,\nnope,\nstrict2@example.com,maybe\nstrict3@example.com,bounced\n`;

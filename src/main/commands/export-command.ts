@@ -3,12 +3,13 @@ import { CONTACT_STATUSES } from '../../domain/contact.js';
 
 /** `export`: write contacts as CSV (all, or a status, tag or segment) to stdout or a file; exit 2 on a refused filter. */
 export function registerExportCommand(program: Command): void {
-  program.command('export').description('Export contacts as CSV (the file imports back with `postflow import`)')
+  program.command('export').description('Export contacts as CSV (with --raw, the file imports back with `postflow import`)')
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--status <status>', `only this status (${CONTACT_STATUSES.join(', ')})`)
     .option('--tag <tag>', 'only contacts with this tag')
     .option('--segment <id>', 'only contacts in this segment')
-    .action(async (o: { out?: string; status?: string; tag?: string; segment?: string }) => {
+    .option('--raw', "cells exactly as stored (default: a cell starting with =, +, -, @, TAB or CR gets a leading ' so spreadsheets do not run it); use it for a file to import back")
+    .action(async (o: { out?: string; status?: string; tag?: string; segment?: string; raw?: boolean }) => {
       const { createWriteStream } = await import('node:fs');
       const { Readable } = await import('node:stream');
       const { pipeline } = await import('node:stream/promises');
@@ -36,7 +37,7 @@ export function registerExportCommand(program: Command): void {
         const parts = createContactParts({ sql: store.sqlContext(), store, clock: systemClock, dataDir: config.dataDir });
         let chunks;
         try {
-          chunks = await parts.exports.open({ status: o.status as never, tag: o.tag, segment: o.segment });
+          chunks = await parts.exports.open({ status: o.status as never, tag: o.tag, segment: o.segment }, { raw: o.raw === true });
         } catch (err) {
           if (!(err instanceof AppError)) throw err;
           process.stderr.write(`postflow export: ${err.code}: ${err.message}\n`);

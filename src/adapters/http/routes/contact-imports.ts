@@ -119,11 +119,13 @@ export function contactImportRoutes(deps: { imports: ImportContacts; exports: Ex
           status: Type.Optional(Type.Union(CONTACT_STATUSES.map((s) => Type.Literal(s)))),
           tag: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
           segment: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          raw: Type.Optional(Type.Boolean({ default: false, description: 'Cells exactly as stored; by default a cell starting with =, +, -, @, TAB or CR gets a leading \' so spreadsheets do not run it (CSV injection). Export raw to import the file back.' })),
         }, { additionalProperties: false }),
         response: { 200: { description: 'CSV (UTF-8, CRLF)', content: { 'text/csv': { schema: { type: 'string' } } } }, ...errorResponses },
       },
     }, async (req, reply) => {
-      const chunks = await deps.exports.open(req.query);
+      const { raw, ...q } = req.query;
+      const chunks = await deps.exports.open(q, { raw });
       return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="contacts.csv"').send(Readable.from(chunks));
     });
   };
