@@ -89,6 +89,11 @@ export interface ContactStore {
 
   /** Contacts matching the filter with id > afterId, in id order, at most `limit`: keyset paging in bounded memory. */
   pageContacts(filter: ContactFilter, afterId: string | null, limit: number): Promise<Contact[]>;
+  /**
+   * Contacts whose (normalised) email starts with `prefix` and that match the filter, in email order (compared as
+   * bytes) after `afterEmail`, at most `limit`: an index range scan however many contacts there are.
+   */
+  searchContacts(prefix: string, filter: ContactFilter, afterEmail: string | null, limit: number): Promise<Contact[]>;
   countContacts(filter: ContactFilter): Promise<number>;
 
   /**

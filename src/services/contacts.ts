@@ -52,12 +52,17 @@ export class Contacts {
     return c;
   }
 
-  /** A page of contacts in id order after `cursor`, filtered by status, tag and/or segment. */
-  async list(q: ContactQuery & { cursor?: string; limit: number }): Promise<{ contacts: Contact[]; nextCursor: string | null }> {
-    const after = checkedCursor(q.cursor);
+  /**
+   * A page of contacts filtered by status, tag and/or segment: in id order after `cursor` (an id), or, with `search`,
+   * those whose email starts with it (compared lower-cased, as stored) in email order after `cursor` (an email).
+   */
+  async list(q: ContactQuery & { search?: string; cursor?: string; limit: number }): Promise<{ contacts: Contact[]; nextCursor: string | null }> {
+    const search = q.search?.trim().toLowerCase() ?? '';
+    const after = search === '' ? checkedCursor(q.cursor) : q.cursor ?? null;
     const filter = await contactFilter(q, this.segments, this.clock.now());
-    const contacts = await this.store.pageContacts(filter, after, q.limit);
-    return { contacts, nextCursor: contacts.length === q.limit ? contacts[contacts.length - 1]!.id : null };
+    const contacts = search === '' ? await this.store.pageContacts(filter, after, q.limit) : await this.store.searchContacts(search, filter, after, q.limit);
+    const last = contacts[contacts.length - 1];
+    return { contacts, nextCursor: contacts.length === q.limit && last ? (search === '' ? last.id : last.email) : null };
   }
 
   /** Change a contact: fields given replace, attributes merge (null removes a key), tags replace. */

@@ -107,6 +107,30 @@ export function describeContactStoreContract(name: string, make: () => Promise<C
       await s.contacts.createContact(newContact({ email: a.email }));
     });
 
+    it('searches by the start of the email in byte order, pages by email, and combines with filters', async () => {
+      const emails = ['ada@example.com', 'ada.l@example.org', 'adam@example.net', 'ad-min@example.com', 'bob@example.com', 'adb@example.com', 'ade\u00e9@example.com', 'ad\u{1F600}@example.com'];
+      const made = new Map<string, string>();
+      for (const [i, email] of emails.entries()) made.set(email, (await s.contacts.createContact(newContact({ email, status: i === 2 ? 'bounced' : 'subscribed', tags: i % 2 === 0 ? ['even'] : [] }))).id);
+      const search = async (prefix: string, after: string | null = null, limit = 100, filter = {}) => (await s.contacts.searchContacts(prefix, filter, after, limit)).map((c) => c.email);
+      // Code-point order ('-' < '.' < '@' < letters < é < emoji), the same on both dialects whatever PostgreSQL's collation.
+      expect(await search('ad')).toEqual(['ad-min@example.com', 'ada.l@example.org', 'ada@example.com', 'adam@example.net', 'adb@example.com', 'ade\u00e9@example.com', 'ad\u{1F600}@example.com']);
+      expect(await search('ada.')).toEqual(['ada.l@example.org']);
+      expect(await search('ada@')).toEqual(['ada@example.com']);
+      expect(await search('ade\u00e9')).toEqual(['ade\u00e9@example.com']);
+      expect(await search('ad\u{1F600}')).toEqual(['ad\u{1F600}@example.com']);
+      expect(await search('adz')).toEqual([]);
+      expect(await search('')).toHaveLength(emails.length);
+      // Keyset pages by email: no contact twice, none missed.
+      const page1 = await search('ad', null, 3);
+      const page2 = await search('ad', page1[2]!, 3);
+      const page3 = await search('ad', page2[2]!, 3);
+      expect([...page1, ...page2, ...page3]).toEqual(await search('ad'));
+      expect(await search('ada', null, 100, { status: 'subscribed' })).toEqual(['ada.l@example.org', 'ada@example.com']);
+      expect(await search('ad', null, 100, { tag: 'even' })).toEqual(['ada@example.com', 'adam@example.net', 'ade\u00e9@example.com']);
+      const found = (await s.contacts.searchContacts('bob', {}, null, 10))[0]!;
+      expect(found).toMatchObject({ id: made.get('bob@example.com'), email: 'bob@example.com', firstName: 'Ann' });
+    });
+
     it('sets a status by email (the unsubscribe path)', async () => {
       const a = await s.contacts.createContact(newContact({ email: 'ann@example.com' }));
       const u = await s.contacts.setStatusByEmail('ann@example.com', 'unsubscribed', T0 + 1);

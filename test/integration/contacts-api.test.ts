@@ -83,6 +83,24 @@ describe('contacts API', () => {
     expect((await req('GET', '/contacts?segment=01NOPE00000000000000000000')).json().error).toMatchObject({ code: 'SEGMENT_NOT_FOUND', field: 'segment' });
   });
 
+  it('searches by the start of the email, case-insensitively, paged in email order, with filters', async () => {
+    for (const e of ['Search.Zed@example.com', 'search.amy@example.com', 'search.bob@example.org', 'searchless@example.com']) {
+      expect((await req('POST', '/contacts', { email: e, tags: e.includes('bob') ? ['odd'] : [] })).statusCode).toBe(201);
+    }
+    const emails = (r: { json: () => { data: { email: string }[] } }) => r.json().data.map((c) => c.email);
+    expect(emails(await req('GET', '/contacts?search=%20SEARCH.%20'))).toEqual(['search.amy@example.com', 'search.bob@example.org', 'search.zed@example.com']);
+    const page1 = (await req('GET', '/contacts?search=search&limit=2')).json();
+    expect(page1.data.map((c: { email: string }) => c.email)).toEqual(['search.amy@example.com', 'search.bob@example.org']);
+    expect(page1.next_cursor).toBe('search.bob@example.org');
+    const page2 = await req('GET', `/contacts?search=search&limit=2&cursor=${encodeURIComponent(page1.next_cursor)}`);
+    expect(emails(page2)).toEqual(['search.zed@example.com', 'searchless@example.com']);
+    expect(emails(await req('GET', '/contacts?search=search&tag=odd'))).toEqual(['search.bob@example.org']);
+    expect(emails(await req('GET', '/contacts?search=nobody-has-this'))).toEqual([]);
+    // An empty search is the plain id-ordered list (and its id cursor rules).
+    expect((await req('GET', '/contacts?search=&cursor=nope')).json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'cursor' });
+    expect((await req('GET', `/contacts?search=${'a'.repeat(321)}`)).json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'search' });
+  });
+
   it('records engagement: the seed score, last_engagement, activity; an unsubscribe also suppresses the address', async () => {
     const c = (await req('POST', '/contacts', { email: 'eng@example.com' })).json();
     for (const type of ['open', 'click', 'conversion']) expect((await req('POST', `/contacts/${c.id}/events`, { type, message_id: 'm-1' })).statusCode).toBe(200);

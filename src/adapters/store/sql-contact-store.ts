@@ -10,6 +10,7 @@ import type { ContactsTable } from './schema.js';
 import type { Db, SqlContext } from './sql-context.js';
 import { contactUniqueViolation, rowToContact } from './contact-rows.js';
 import { ruleSql } from './segment-sql.js';
+import { emailSearchQuery } from './contact-search-sql.js';
 import * as imports from './contact-import-queries.js';
 
 // Ids per IN (…) list: well under both dialects' bound-parameter limits.
@@ -107,6 +108,11 @@ export class SqlContactStore implements ContactStore {
     let q = this.ctx.db.selectFrom('contacts').selectAll().where(this.filterSql(filter));
     if (afterId !== null) q = q.where('id', '>', afterId);
     const rows = await q.orderBy('id').limit(limit).execute();
+    return this.withTags(this.ctx.db, rows);
+  }
+
+  async searchContacts(prefix: string, filter: ContactFilter, afterEmail: string | null, limit: number): Promise<Contact[]> {
+    const { rows } = await emailSearchQuery(this.ctx.dialect, { prefix, afterEmail, filter: this.filterSql(filter), limit }).execute(this.ctx.db);
     return this.withTags(this.ctx.db, rows);
   }
 

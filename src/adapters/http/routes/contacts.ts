@@ -22,12 +22,13 @@ export function contactRoutes({ contacts, engagement }: { contacts: Contacts; en
     app.get('/contacts', {
       config: { scope: 'read' },
       schema: {
-        tags: ['contacts'], summary: 'Contacts in id order, paged; filter by status, tag and/or segment',
+        tags: ['contacts'], summary: 'Contacts in id order, paged; filter by status, tag and/or segment; search by the start of the email (then in email order)',
         querystring: Type.Object({
+          search: Type.Optional(Type.String({ maxLength: 320, description: 'Emails starting with this (case-insensitive); results come in email order and next_cursor is an email' })),
           status: Type.Optional(Status),
           tag: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
           segment: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A segment id' })),
-          cursor: Type.Optional(Type.String({ maxLength: 64, description: 'next_cursor of the previous page' })),
+          cursor: Type.Optional(Type.String({ maxLength: 320, description: 'next_cursor of the previous page (with the same search)' })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
         }, { additionalProperties: false }),
         response: { 200: ContactPageSchema, ...errorResponses },
