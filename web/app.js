@@ -1,249 +1,58 @@
-// Postflow dashboard: messages list, message detail, captured outbox.
-// Everything that comes from the API is put into the page with textContent / attributes, never innerHTML.
-'use strict';
+// Postflow dashboard: the API key form and a hash router over the pages (#/messages, #/campaigns[/ID],
+// #/contacts[/ID], #/senders). Each page module owns its part of index.html and its own refresh timer.
+import { $, auth, setKey, showBanner } from './core.js';
+import { messagesPage } from './messages.js';
+import { campaignsPage } from './campaigns.js';
+import { campaignPage } from './campaign.js';
+import { contactsPage } from './contacts.js';
+import { contactPage } from './contact.js';
+import { sendersPage } from './senders.js';
 
-const KEY_STORAGE = 'postflow.apiKey';
-const REFRESH_MS = 3000;
-const $ = (id) => document.getElementById(id);
-
-const state = {
-  key: localStorage.getItem(KEY_STORAGE) || '',
-  authFailed: false,
-  selectedId: null,
-  shownUpdatedAt: null, // updated_at of the message in the detail pane, to know when to reload it
-  listBusy: false,
-  listAgain: false, // a reload was asked for while one was running (e.g. the filter changed)
+/** Route name → [page, section id, nav entry]. A route with an id after it ("campaigns/ID") opens the detail page. */
+const ROUTES = {
+  messages: { list: messagesPage, detail: messagesPage, section: 'page-messages', detailSection: 'page-messages' },
+  campaigns: { list: campaignsPage, detail: campaignPage, section: 'page-campaigns', detailSection: 'page-campaign' },
+  contacts: { list: contactsPage, detail: contactPage, section: 'page-contacts', detailSection: 'page-contact' },
+  senders: { list: sendersPage, detail: sendersPage, section: 'page-senders', detailSection: 'page-senders' },
 };
+const PAGES = [messagesPage, campaignsPage, campaignPage, contactsPage, contactPage, sendersPage];
 
-/** Build an element: el('td', { className: 'x', title: 'y' }, 'text', otherNode). */
-function el(tag, props, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props || {})) {
-    if (v === undefined || v === null) continue;
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else if (k in node) node[k] = v;
-    else node.setAttribute(k, v);
+let current = null;
+
+function route() {
+  const [name, ...rest] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  const r = ROUTES[name] || ROUTES.messages;
+  const detail = rest.length > 0 && rest[0] !== '';
+  const page = detail ? r.detail : r.list;
+  const section = detail ? r.detailSection : r.section;
+  if (current && current !== page) current.hide();
+  for (const s of document.querySelectorAll('main.page')) s.hidden = s.id !== section;
+  for (const a of document.querySelectorAll('#nav a[data-route]')) {
+    if (a.dataset.route === (ROUTES[name] ? name : 'messages')) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
   }
-  for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
-    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return node;
+  document.title = `Postflow · ${(ROUTES[name] ? name : 'messages').replace(/^./, (c) => c.toUpperCase())}`;
+  if (current === page) page.hide();
+  current = page;
+  if (auth.key) page.show(rest);
 }
-
-/** An error the API answered with ({ error: { code, message, field? } }). */
-class ApiError extends Error {
-  constructor(status, body) {
-    const e = (body && body.error) || {};
-    super(e.message || `HTTP ${status}`);
-    this.status = status;
-    this.code = e.code || `HTTP_${status}`;
-    this.field = e.field;
-  }
-}
-
-/** fetch with the saved key; JSON by default, the Response itself when raw. */
-async function api(path, { raw = false } = {}) {
-  if (!state.key) throw new ApiError(401, { error: { code: 'NO_KEY', message: 'enter an API key first' } });
-  const res = await fetch(path, { headers: { authorization: `Bearer ${state.key}`, accept: raw ? '*/*' : 'application/json' } });
-  if (!res.ok) {
-    const body = await res.json().catch(() => null);
-    const err = new ApiError(res.status, body);
-    if (res.status === 401 || res.status === 403) onAuthError(err);
-    throw err;
-  }
-  return raw ? res : res.json();
-}
-
-function showBanner(text, kind = 'error') {
-  const b = $('banner');
-  b.textContent = text;
-  b.className = `banner ${kind}`;
-  b.hidden = !text;
-}
-
-function onAuthError(err) {
-  state.authFailed = true;
-  const what = err.status === 401 ? 'The API key was refused' : 'This API key is not allowed to do that';
-  showBanner(`${what} (${err.code}): ${err.message}. Enter a valid key and save it.`);
-}
-
-const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
-const badge = (status) => el('span', { className: `badge s-${status}` }, status);
-
-// ---- list ----------------------------------------------------------------
-
-async function loadList() {
-  if (!state.key || state.authFailed) return;
-  if (state.listBusy) { state.listAgain = true; return; }
-  state.listBusy = true;
-  state.listAgain = false;
-  try {
-    const status = $('status-filter').value;
-    const q = new URLSearchParams({ limit: '50' });
-    if (status) q.set('status', status);
-    const { data } = await api(`/api/v1/emails?${q}`);
-    renderList(data);
-    $('list-meta').textContent = `${data.length} message${data.length === 1 ? '' : 's'} · updated ${new Date().toLocaleTimeString()}`;
-    if (!state.authFailed) showBanner('');
-    const sel = data.find((m) => m.id === state.selectedId);
-    if (sel && sel.updated_at !== state.shownUpdatedAt) await loadDetail(sel.id);
-  } catch (err) {
-    if (!(err instanceof ApiError && (err.status === 401 || err.status === 403))) showBanner(`Could not load messages: ${err.message}`);
-  } finally {
-    state.listBusy = false;
-    if (state.listAgain) loadList();
-  }
-}
-
-function renderList(messages) {
-  const rows = messages.map((m) => el('tr', {
-    tabIndex: 0,
-    className: m.id === state.selectedId ? 'selected' : '',
-    dataset: { id: m.id, status: m.status },
-    onclick: () => select(m.id),
-    onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(m.id); } },
-  },
-  el('td', {}, badge(m.status)),
-  el('td', { className: 'to', title: m.to }, m.to),
-  el('td', { className: m.template_id ? '' : 'muted' }, m.template_id ? `${m.template_id} v${m.template_version ?? '?'}` : 'inline'),
-  el('td', { title: m.created_at }, fmtTime(m.created_at)),
-  el('td', { className: 'num' }, `${m.attempts}`)));
-  $('messages').replaceChildren(...rows);
-  const empty = $('list-empty');
-  empty.hidden = messages.length > 0;
-  empty.textContent = $('status-filter').value ? 'No messages with this status.' : 'No messages yet. Send one with the command below.';
-}
-
-function select(id) {
-  state.selectedId = id;
-  for (const tr of $('messages').children) tr.classList.toggle('selected', tr.dataset.id === id);
-  loadDetail(id);
-}
-
-// ---- detail --------------------------------------------------------------
-
-async function loadDetail(id) {
-  const pane = $('detail');
-  try {
-    const m = await api(`/api/v1/emails/${encodeURIComponent(id)}`);
-    if (state.selectedId !== id) return;
-    state.shownUpdatedAt = m.updated_at;
-    const outbox = m.transport === 'capture' && m.status === 'sent' ? el('div', { className: 'outbox' }, el('p', { className: 'muted' }, 'Loading captured message…')) : null;
-    pane.replaceChildren(renderFields(m), renderEvents(m.events), outbox || '');
-    if (outbox) loadOutbox(id, outbox);
-  } catch (err) {
-    if (state.selectedId === id) pane.replaceChildren(el('p', { className: 'error' }, `Could not load ${id}: ${err.message}`));
-  }
-}
-
-function renderFields(m) {
-  const rows = [
-    ['ID', m.id], ['Status', badge(m.status)], ['To', m.to], ['From', m.from],
-    ['Content', m.template_id ? `template ${m.template_id} v${m.template_version}` : 'inline'],
-    ['Priority', m.priority], ['Tags', m.tags.length ? m.tags.join(', ') : '—'],
-    ['Attempts', `${m.attempts} of ${m.max_attempts}`], ['Created', fmtTime(m.created_at)],
-    ['Due', fmtTime(m.send_at)], ['Sent', fmtTime(m.sent_at)], ['Transport', m.transport ?? '—'],
-    ['Provider id', m.provider_message_id ?? '—'], ['Message-ID', m.message_id ?? '—'],
-    ['Last reply', m.last_code === null ? (m.last_error ?? '—') : `${m.last_code} ${m.last_error ?? ''}`],
-    ['Processing', m.processing_ms === null ? '—' : `${m.processing_ms} ms`],
-    ['Idempotency key', m.idempotency_key ?? '—'],
-  ];
-  return el('dl', { className: 'fields' }, ...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
-}
-
-function renderEvents(events) {
-  const items = events.map((e) => el('li', { className: `event e-${e.type}` },
-    el('div', { className: 'event-head' }, el('strong', {}, e.type), el('time', { dateTime: e.at, title: e.at }, fmtTime(e.at))),
-    e.detail ? el('pre', { className: 'code small' }, JSON.stringify(e.detail, null, 2)) : null));
-  return el('section', { className: 'events' }, el('h3', {}, `Events (${events.length})`),
-    items.length ? el('ol', { className: 'timeline' }, ...items) : el('p', { className: 'muted' }, 'No events.'));
-}
-
-// ---- captured outbox -----------------------------------------------------
-
-async function loadOutbox(id, box) {
-  try {
-    const c = await api(`/api/v1/outbox/${encodeURIComponent(id)}`);
-    if (state.selectedId !== id) return;
-    const headers = el('table', { className: 'headers' }, el('tbody', {},
-      ...c.headers.map((h) => el('tr', {}, el('th', {}, h.name), el('td', {}, h.value)))));
-    // sandbox="" with no allow-* tokens: no scripts, no forms, an opaque origin, no top navigation.
-    const frame = el('iframe', { className: 'preview', title: 'Captured HTML', referrerPolicy: 'no-referrer' });
-    frame.setAttribute('sandbox', '');
-    // Remote content is blocked too: opening a message must not fetch its tracking pixels or remote images.
-    frame.srcdoc = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:">${c.html}`;
-    box.replaceChildren(
-      el('div', { className: 'outbox-head' }, el('h3', {}, 'Captured message'),
-        el('a', { href: '#', className: 'raw-link', onclick: (e) => { e.preventDefault(); openRaw(id); } }, 'Raw .eml'),
-        el('a', { href: '#', className: 'raw-link', onclick: (e) => { e.preventDefault(); openRaw(id, true); } }, 'Download')),
-      el('p', { className: 'subject' }, c.subject || '(no subject)'),
-      el('details', {}, el('summary', {}, `Headers (${c.headers.length})`), headers),
-      el('h4', {}, 'HTML'), c.html ? frame : el('p', { className: 'muted' }, 'No HTML part.'),
-      c.html ? el('p', { className: 'muted' }, 'Remote images and styles are not loaded in this preview.') : '',
-      el('h4', {}, 'Text'), el('pre', { className: 'code text-part' }, c.text || '(no text part)'));
-  } catch (err) {
-    if (state.selectedId === id) box.replaceChildren(el('p', { className: 'error' }, `Captured message not available: ${err.message}`));
-  }
-}
-
-/** The raw route needs the auth header, so fetch it and hand the browser a blob URL. */
-async function openRaw(id, download = false) {
-  try {
-    const res = await api(`/api/v1/outbox/${encodeURIComponent(id)}/raw`, { raw: true });
-    const bytes = await res.arrayBuffer();
-    // Shown as plain text so the browser displays it rather than guessing at message/rfc822.
-    const url = URL.createObjectURL(new Blob([bytes], { type: download ? 'message/rfc822' : 'text/plain; charset=utf-8' }));
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    const a = el('a', { href: url, target: '_blank', rel: 'noopener' });
-    if (download) a.download = `${id}.eml`;
-    document.body.append(a);
-    a.click();
-    a.remove();
-  } catch (err) {
-    showBanner(`Could not open the raw message: ${err.message}`);
-  }
-}
-
-// ---- key, hint, start ----------------------------------------------------
 
 function saveKey(key) {
-  state.key = key.trim();
-  state.authFailed = false;
-  if (state.key) localStorage.setItem(KEY_STORAGE, state.key);
-  else localStorage.removeItem(KEY_STORAGE);
-  $('api-key').value = state.key;
-  if (!state.key) {
-    state.selectedId = null;
-    $('messages').replaceChildren();
-    $('list-meta').textContent = '';
-    $('detail').replaceChildren(el('p', { className: 'empty' }, 'Select a message to see its details.'));
-  }
-  showBanner(state.key ? '' : 'Enter an API key to see messages.', 'info');
-  loadList();
-}
-
-function renderHint() {
-  const body = JSON.stringify({ to: 'someone@example.com', subject: 'Hello from Postflow', html: '<p>It works.</p>' });
-  $('curl-hint').textContent = [
-    `curl -X POST ${location.origin}/api/v1/emails/send \\`,
-    '  -H "Authorization: Bearer $POSTFLOW_KEY" \\',
-    '  -H "Content-Type: application/json" \\',
-    `  -d '${body}'`,
-  ].join('\n');
+  setKey(key);
+  $('api-key').value = auth.key;
+  if (!auth.key) for (const p of PAGES) p.clear?.();
+  showBanner(auth.key ? '' : 'Enter an API key to see messages.', 'info');
+  route();
 }
 
 function start() {
-  $('api-key').value = state.key;
+  $('api-key').value = auth.key;
   $('key-form').addEventListener('submit', (e) => { e.preventDefault(); saveKey($('api-key').value); });
   $('key-forget').addEventListener('click', () => saveKey(''));
-  $('refresh').addEventListener('click', () => loadList());
-  $('status-filter').addEventListener('change', () => loadList());
-  setInterval(() => { if ($('auto-refresh').checked && !document.hidden) loadList(); }, REFRESH_MS);
-  renderHint();
-  if (state.key) loadList();
-  else showBanner('Enter an API key to see messages.', 'info');
+  for (const p of PAGES) p.init?.();
+  window.addEventListener('hashchange', route);
+  if (!auth.key) showBanner('Enter an API key to see messages.', 'info');
+  route();
 }
 
 start();

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -69,6 +69,14 @@ export interface HttpDeps {
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
 
+/**
+ * The dashboard's Content-Security-Policy: only its own scripts (no inline script or event-handler attribute can
+ * run, a second line behind rendering every API value as text), no plugins, no framing of the dashboard. The
+ * captured-message preview is a sandboxed srcdoc iframe, which inherits this policy on top of its own stricter one.
+ */
+const DASHBOARD_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: cid:; "
+  + "font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 /** Build the Fastify app (not listening): routes, auth, errors, OpenAPI, metrics, dashboard. */
 export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -123,11 +131,13 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }, { prefix: '/api/v1' });
 
-  const page = (file: string, type: string) => async (_req: unknown, reply: { type: (t: string) => { send: (b: Buffer) => unknown } }) =>
-    reply.type(type).send(await readFile(`${WEB_DIR}${file}`));
-  app.get('/', { schema: { hide: true } }, page('index.html', 'text/html; charset=utf-8'));
-  app.get('/app.js', { schema: { hide: true } }, page('app.js', 'text/javascript; charset=utf-8'));
-  app.get('/app.css', { schema: { hide: true } }, page('app.css', 'text/css; charset=utf-8'));
+  // The dashboard: index.html at /, and each script (ES modules, no build step) and stylesheet of web/ at /<name>.
+  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').header('content-security-policy', DASHBOARD_CSP).send(await readFile(`${WEB_DIR}index.html`)));
+  for (const file of (await readdir(WEB_DIR)).filter((f) => /^[a-z0-9-]+\.(js|css)$/.test(f))) {
+    const type = file.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8';
+    app.get(`/${file}`, { schema: { hide: true } }, async (_req, reply) => reply.type(type).send(await readFile(`${WEB_DIR}${file}`)));
+  }
 
   return app;
 }
