@@ -7,6 +7,7 @@ import { registerBenchCommand } from './commands/bench-command.js';
 import { registerCapacityCommand } from './commands/capacity-command.js';
 import { registerImportCommand } from './commands/import-command.js';
 import { registerExportCommand } from './commands/export-command.js';
+import { registerCampaignCommand } from './commands/campaign-command.js';
 
 const program = new Command('postflow').description('Postflow: self-hosted, high-throughput email').version(packageVersion());
 registerServeCommands(program);
@@ -16,4 +17,5 @@ registerBenchCommand(program);
 registerCapacityCommand(program);
 registerImportCommand(program);
 registerExportCommand(program);
+registerCampaignCommand(program);
 await program.parseAsync(process.argv);
