@@ -51,6 +51,8 @@ export interface Config {
   unsubscribeMailto?: string;
   /** Most messages a running campaign keeps materialised ahead of sending (held, not yet in the queue). */
   campaignLookahead: number;
+  /** V8's old-generation growing factor, in percent above what is live after a collection (0: V8's own choice). */
+  heapGrowingPercent: number;
   /** After a crash, a message to a contact (campaigns) whose end of data was written but not answered: resend or not (domain/in-doubt.ts). */
   inDoubtMarketing: InDoubtPolicy;
   /** The same for transactional messages. */
@@ -124,6 +126,7 @@ const FIELDS: Field[] = [
   { env: 'POSTFLOW_QUEUE_LIFETIME_HOURS', key: 'queueLifetimeHours', parse: int(1, 24 * 30), def: 72 },
   { env: 'POSTFLOW_PUBLIC_URL', key: 'publicUrl', parse: (r) => url(['http', 'https'])(r.replace(/\/+$/, '')) },
   { env: 'POSTFLOW_CAMPAIGN_LOOKAHEAD', key: 'campaignLookahead', parse: int(10, 100_000), def: 5000 },
+  { env: 'POSTFLOW_HEAP_GROWING_PERCENT', key: 'heapGrowingPercent', parse: int(0, 400), def: 20 },
   { env: 'POSTFLOW_IN_DOUBT_MARKETING', key: 'inDoubtMarketing', parse: oneOf([...IN_DOUBT_POLICIES]), def: DEFAULT_IN_DOUBT.marketing },
   { env: 'POSTFLOW_IN_DOUBT_TRANSACTIONAL', key: 'inDoubtTransactional', parse: oneOf([...IN_DOUBT_POLICIES]), def: DEFAULT_IN_DOUBT.transactional },
   { env: 'POSTFLOW_UNSUBSCRIBE_MAILTO', key: 'unsubscribeMailto', parse: (r) => { const m = parseMailbox(r); if (typeof m === 'string' || m.name) throw new Error('must be a bare email address'); return m.address; } },
