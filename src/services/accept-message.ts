@@ -1,4 +1,4 @@
-import { monotonicFactory } from 'ulid';
+import { monotonicUlid } from './ulid.js';
 import { AppError, invalid } from '../domain/errors.js';
 import { parseMailbox, type Mailbox } from '../domain/address.js';
 import { headerProblem, hasLineBreak } from '../domain/headers.js';
@@ -42,7 +42,7 @@ const MAX_SCHEDULE_MS = 366 * 24 * 3600_000;
  * transaction. When this resolves, the messages are durable; nothing is written when validation fails.
  */
 export class AcceptMessages {
-  private readonly nextId = monotonicFactory();
+  private readonly nextId = monotonicUlid();
 
   constructor(
     private readonly store: Store,
