@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CAMPAIGN_STATUSES } from '../../domain/campaign.js';
 import type { ManageCampaigns } from '../../services/campaigns.js';
+import { withRuntime } from './with-runtime.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 // Numbers go to the same schema as the API's body: a bad value is VALIDATION_FAILED naming the field, not a commander error.
@@ -16,33 +17,9 @@ const CLI_FIELDS = (T: typeof import('@sinclair/typebox').Type, schema: typeof i
 /**
  * Run one campaign action against the configured store (like `import`, `export` and `capacity`: no API key or URL
  * to configure, and the same services and validation as the API). A running `postflow start`/`worker` picks the
- * change up from the store: its campaign runner polls at least every second. An AppError prints its catalogue code
- * and exits 2; a bad configuration exits 78.
+ * change up from the store: its campaign runner polls at least every second.
  */
-async function withCampaigns(fn: (campaigns: ManageCampaigns) => Promise<void>): Promise<void> {
-  const { loadConfig } = await import('../../config/config.js');
-  const { AppError } = await import('../../domain/errors.js');
-  const { createRuntime } = await import('../runtime.js');
-  const { exitOnConfigError } = await import('../serve.js');
-  let rt;
-  try {
-    // No delivery here: no workers, so no delivery threads either.
-    rt = await createRuntime({ ...loadConfig(process.env), logLevel: 'silent', workers: 0 });
-  } catch (err) {
-    return exitOnConfigError(err);
-  }
-  try {
-    await fn(rt.campaigns.campaigns);
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    process.stderr.write(`postflow campaign: ${err.code}: ${err.message}\n`);
-    process.exitCode = 2;
-  } finally {
-    await rt.senders.close();
-    await rt.transport.close();
-    await rt.store.close();
-  }
-}
+const withCampaigns = (fn: (campaigns: ManageCampaigns) => Promise<void>): Promise<void> => withRuntime('campaign', (rt) => fn(rt.campaigns.campaigns));
 
 const print = (s: string): void => void process.stdout.write(`${s}\n`);
 

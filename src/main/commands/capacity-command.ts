@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { withRuntime } from './with-runtime.js';
 
 const count = (v: string): number => {
   if (!/^\d+$/.test(v) || Number(v) > 1_000_000_000) throw new InvalidArgumentError('expected a whole number of messages');
@@ -12,19 +13,8 @@ export function registerCapacityCommand(program: Command): void {
     .option('--messages <n>', 'a volume to estimate the sending time of', count)
     .option('--json', 'print the report as JSON')
     .action(async (o: { pool?: string; messages?: number; json?: boolean }) => {
-      const { loadConfig } = await import('../../config/config.js');
-      const { AppError } = await import('../../domain/errors.js');
-      const { createRuntime } = await import('../runtime.js');
-      const { exitOnConfigError } = await import('../serve.js');
       const { capacityView } = await import('../../adapters/http/sender-views.js');
-      let rt;
-      try {
-        // No delivery here: no workers, so no delivery threads either.
-        rt = await createRuntime({ ...loadConfig(process.env), logLevel: 'silent', workers: 0 });
-      } catch (err) {
-        return exitOnConfigError(err);
-      }
-      try {
+      await withRuntime('capacity', async (rt) => {
         const c = capacityView(await rt.senders.capacity.report({ pool: o.pool, messages: o.messages }));
         if (o.json) {
           process.stdout.write(`${JSON.stringify(c)}\n`);
@@ -41,14 +31,6 @@ export function registerCapacityCommand(program: Command): void {
         ];
         if (o.messages !== undefined) lines.push(`${n(c.messages)} messages: ${c.eta ?? 'unknown (no rate limit and nothing measured yet)'}`);
         process.stdout.write(`${lines.join('\n')}\n`);
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        process.stderr.write(`postflow capacity: ${err.code}: ${err.message}\n`);
-        process.exitCode = 2;
-      } finally {
-        await rt.senders.close();
-        await rt.transport.close();
-        await rt.store.close();
-      }
+      });
     });
 }

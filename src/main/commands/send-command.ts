@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { PRIORITIES } from '../../domain/priority.js';
+import { withRuntime } from './with-runtime.js';
 
 const collectVar = (value: string, prev: Record<string, string>): Record<string, string> => {
   const eq = value.indexOf('=');
@@ -21,29 +22,13 @@ export function registerSendCommand(program: Command): void {
     .option('--send-at <iso>', 'do not send before this time')
     .option('--idempotency-key <key>', 'a repeated key returns the first message')
     .action(async (o: Record<string, unknown>) => {
-      const { loadConfig } = await import('../../config/config.js');
-      const { AppError } = await import('../../domain/errors.js');
-      const { createRuntime } = await import('../runtime.js');
-      const { exitOnConfigError } = await import('../serve.js');
-      let rt;
-      try {
-        rt = await createRuntime({ ...loadConfig(process.env), logLevel: 'silent' });
-      } catch (err) {
-        return exitOnConfigError(err);
-      }
       const body: Record<string, unknown> = { to: o.to, variables: o.var };
       for (const [opt, field] of [['from', 'from'], ['template', 'template_id'], ['subject', 'subject'], ['html', 'html'], ['text', 'text'], ['priority', 'priority'], ['sendAt', 'send_at'], ['idempotencyKey', 'idempotency_key']] as const) {
         if (o[opt] !== undefined) body[field] = o[opt];
       }
-      try {
+      await withRuntime('send', async (rt) => {
         const r = await rt.accept.sendOne(body, null);
         process.stdout.write(`${JSON.stringify(r)}\n`);
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        process.stderr.write(`postflow send: ${err.code}: ${err.message}\n`);
-        process.exitCode = 2;
-      } finally {
-        await rt.store.close();
-      }
+      });
     });
 }
