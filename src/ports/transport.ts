@@ -46,7 +46,7 @@ export interface SendHooks {
   onOutcome?(index: number, outcome: SendOutcome): void;
   /**
    * Called synchronously just before the point after which the receiver may have message `index` although its
-   * answer is not known (SMTP: before its final "." is written; an HTTP API: before the request goes out), so that
+   * answer is not known (SMTP: before its final "." is written; an HTTP API: when its send starts), so that
    * it can be noted as in doubt (docs/adr/0012-sent-journal.md). A transport that cannot tell need not call it.
    */
   onCommitting?(index: number): void;
