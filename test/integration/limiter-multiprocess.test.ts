@@ -53,13 +53,13 @@ describe.skipIf(!available)('per-domain limits shared by two worker processes th
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  /** Queue MESSAGES to `domain`, start two workers with `env`, and return when each message arrived. */
+  /**
+   * Start two workers with `env`, wait until both are running, queue MESSAGES to `domain`, and return when `until`
+   * holds for the arrivals. Queued only once both run, so that both claim from the start: a worker that started
+   * seconds earlier would claim (and defer to its own slots) what the other never sees, and the in-memory contrast
+   * would depend on start-up timing.
+   */
   async function run(domain: string, env: Record<string, string>, until: (n: number) => boolean, ms: number): Promise<{ times: number[]; procs: CliProcess[] }> {
-    const queued = await api!.app.inject({
-      method: 'POST', url: '/api/v1/emails/send-batch', headers: api!.auth,
-      payload: { messages: Array.from({ length: MESSAGES }, (_, i) => ({ to: `r${i}@${domain}`, subject: `m${i}`, text: 't' })) },
-    });
-    expect(queued.json().queued).toHaveLength(MESSAGES);
     const times: number[] = [];
     const seen = smtp!.received.length;
     let counted = seen;
@@ -81,6 +81,12 @@ describe.skipIf(!available)('per-domain limits shared by two worker processes th
         workers.push(p);
         procs.push(p);
       }
+      await waitFor('both workers to run', () => procs.every((p) => p.output().includes('delivery workers started')), 60_000);
+      const queued = await api!.app.inject({
+        method: 'POST', url: '/api/v1/emails/send-batch', headers: api!.auth,
+        payload: { messages: Array.from({ length: MESSAGES }, (_, i) => ({ to: `r${i}@${domain}`, subject: `m${i}`, text: 't' })) },
+      });
+      expect(queued.json().queued).toHaveLength(MESSAGES);
       await waitFor(`arrivals at ${domain}`, () => until(times.length), ms);
     } finally {
       clearInterval(poll);
