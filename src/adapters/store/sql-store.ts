@@ -337,7 +337,13 @@ export abstract class SqlStore implements Store {
 
   private async insertEvents(trx: Db, rows: ReturnType<typeof eventRow>[]): Promise<void> {
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await trx.insertInto('message_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
+      // PostgreSQL: one array per column (see insertChunkPostgres) instead of 4 parameters per row.
+      if (this.dialect === 'postgres') {
+        await sql`INSERT INTO message_events (message_id, type, at, detail)
+          SELECT * FROM unnest(${chunk.map((r) => r.message_id)}::text[], ${chunk.map((r) => r.type)}::text[],
+            ${chunk.map((r) => r.at)}::bigint[], ${chunk.map((r) => r.detail ?? null)}::text[])`.execute(trx);
+      } else await trx.insertInto('message_events').values(chunk).execute();
     }
   }
 }
