@@ -6,6 +6,7 @@ import type { NewMessage } from '../../ports/store.js';
 import type { CampaignRecipientsTable, MessagesTable } from './schema.js';
 import type { Db } from './sql-context.js';
 import { lockCampaign } from './campaign-lock.js';
+import { insertMessagesPostgres } from './postgres-message-insert.js';
 import { QUEUE_LEASED, QUEUE_WAITING, messageToRow } from './rows.js';
 
 // Rows per multi-row INSERT (~40 parameters a message row stays under both dialects' parameter limits) and ids per IN (…).
@@ -23,7 +24,7 @@ const chunks = <T>(xs: T[]): T[][] => {
  * The message row a campaign writes: held (queue_state NULL) until the runner releases it, tagged with its campaign
  * and its contact (whose activity its record writes).
  */
-function heldRow(m: NewMessage, campaignId: string, contactId: string): Insertable<MessagesTable> {
+export function heldRow(m: NewMessage, campaignId: string, contactId: string): Insertable<MessagesTable> {
   return { ...messageToRow(m), queue_state: null, campaign_id: campaignId, contact_id: contactId };
 }
 
@@ -78,7 +79,9 @@ export async function materialise(trx: Db, dialect: 'sqlite' | 'postgres', b: Ma
   const inserted = new Set<string>();
   for (const part of chunks(sendable)) {
     // DO NOTHING on the idempotency key: even a replayed batch cannot make a second message for a contact.
-    const ids = await trx.insertInto('messages').values(part.map((m) => heldRow(m, b.campaignId, contactOf.get(m.id)!))).onConflict((oc) => oc.doNothing()).returning('id').execute();
+    const ids = dialect === 'postgres'
+      ? await insertMessagesPostgres(trx, part, { campaignId: b.campaignId, contactIds: part.map((m) => contactOf.get(m.id)!) })
+      : await trx.insertInto('messages').values(part.map((m) => heldRow(m, b.campaignId, contactOf.get(m.id)!))).onConflict((oc) => oc.doNothing()).returning('id').execute();
     for (const r of ids) inserted.add(r.id);
     created += ids.length;
   }

@@ -10,6 +10,7 @@ import type { Db, SqlContext } from './sql-context.js';
 import * as suppressions from './suppression-queries.js';
 import { resultDetail } from './result-detail.js';
 import { writesActivity, writeDeliveryActivity } from './delivery-activity-sql.js';
+import { insertMessagesPostgres } from './postgres-message-insert.js';
 import { QUEUE_LEASED, QUEUE_WAITING, eventRow, messageToRow, rowToApiKey, rowToEvent, rowToMessage, rowToTemplate, rowToTemplateVersion } from './rows.js';
 
 
@@ -80,7 +81,7 @@ export abstract class SqlStore implements Store {
         const chunk = messages.slice(i, i + INSERT_CHUNK);
         // DO NOTHING on a repeated idempotency key: the first message stands, and is looked up below.
         const ids = this.dialect === 'postgres'
-          ? await insertChunkPostgres(trx, chunk)
+          ? await insertMessagesPostgres(trx, chunk)
           : await trx.insertInto('messages').values(chunk.map(messageToRow)).onConflict((oc) => oc.doNothing()).returning('id').execute();
         for (const r of ids) inserted.add(r.id);
       }
@@ -346,32 +347,6 @@ export abstract class SqlStore implements Store {
       } else await trx.insertInto('message_events').values(chunk).execute();
     }
   }
-}
-
-/**
- * PostgreSQL: new messages as one INSERT … SELECT FROM unnest(one array per varying column), instead of a multi-row
- * VALUES with a parameter per column and row (500 rows × 36 parameters: a statement PostgreSQL parses anew each time
- * and pg encodes parameter by parameter). The row is messageToRow's: constants as literals, the rest NULL — the
- * store contract suite reads every field back, and test/contract/postgres-insert.test.ts compares the two column by
- * column.
- */
-async function insertChunkPostgres(trx: Db, chunk: NewMessage[]): Promise<Array<{ id: string }>> {
-  const col = <T>(f: (m: NewMessage) => T): T[] => chunk.map(f);
-  const rows = await sql<{ id: string }>`
-    INSERT INTO messages (id, priority, due_at, max_attempts, to_address, to_name, to_domain, from_address, from_name, reply_to,
-      template_id, template_version, subject, html, text, variables, headers, tags, idempotency_key, api_key_id, created_at, updated_at,
-      sender_pool, status, queue_state, attempts)
-    SELECT v.*, 'queued', ${sql.lit(QUEUE_WAITING)}, 0 FROM unnest(
-      ${col((m) => m.id)}::text[], ${col((m) => m.priority)}::int[], ${col((m) => m.dueAt)}::bigint[], ${col((m) => m.maxAttempts)}::int[],
-      ${col((m) => m.toAddress)}::text[], ${col((m) => m.toName)}::text[], ${col((m) => m.toDomain)}::text[], ${col((m) => m.fromAddress)}::text[],
-      ${col((m) => m.fromName)}::text[], ${col((m) => m.replyTo)}::text[], ${col((m) => m.templateId)}::text[], ${col((m) => m.templateVersion)}::int[],
-      ${col((m) => m.subject)}::text[], ${col((m) => m.html)}::text[], ${col((m) => m.text)}::text[], ${col((m) => JSON.stringify(m.variables))}::text[],
-      ${col((m) => JSON.stringify(m.headers))}::text[], ${col((m) => JSON.stringify(m.tags))}::text[], ${col((m) => m.idempotencyKey)}::text[],
-      ${col((m) => m.apiKeyId)}::text[], ${col((m) => m.createdAt)}::bigint[], ${col((m) => m.createdAt)}::bigint[], ${col((m) => m.senderPool ?? null)}::text[]
-    ) AS v
-    ON CONFLICT DO NOTHING
-    RETURNING id`.execute(trx);
-  return rows.rows;
 }
 
 /**
