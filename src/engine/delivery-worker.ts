@@ -104,7 +104,6 @@ export class DeliveryWorker {
     const found = await journal.find(expired.map((e) => e.id));
     const policies = this.deps.inDoubt ?? DEFAULT_IN_DOUBT;
     const byOwner = new Map<string, DeliveryResult[]>();
-    let inDoubt = 0;
     for (const e of expired) {
       const j = found.get(e.id);
       let r: DeliveryResult | undefined;
@@ -117,7 +116,6 @@ export class DeliveryWorker {
         // Only a note of the attempt that holds the lease counts: an earlier attempt's answer was read and recorded.
         const doubt = j?.inDoubt?.find((d) => d.attempt === e.attempts);
         if (doubt && inDoubtPolicyFor(policies, e) === 'assume-sent') {
-          inDoubt++;
           r = {
             id: e.id, status: 'sent', at: now, transport: doubt.transport, contactId: e.contactId,
             detail: {
@@ -135,6 +133,7 @@ export class DeliveryWorker {
     for (const [owner, results] of byOwner) {
       // Recorded as the worker that held the lease: only rows still leased to it change.
       const ids = await store.recordResults(owner, results);
+      const inDoubt = results.filter((r) => r.detail?.in_doubt === true).length;
       if (ids.length) log.warn({ count: ids.length, in_doubt: inDoubt, worker: owner }, 'recorded as sent from the sent journal: their worker stopped before recording them');
       for (const id of ids) this.deps.metrics.sendResult(this.composeSend.transportName, 'sent');
     }
