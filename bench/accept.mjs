@@ -10,7 +10,8 @@
 // fresh temporary store (a temp data dir; for PostgreSQL a temporary database created on --pg-url and dropped
 // afterwards). Timed: N personalised messages in requests of B (default 1,000) over C keep-alive connections;
 // --content inline (default) sends the ~2.4 KB Liquid subject/html in every item, --content template creates it
-// once as a stored template (before timing) and sends template_id + variables.
+// once as a stored template (before timing) and sends template_id + variables. Request bodies are built before
+// the timed phase (up to 2 GiB of them), so the client's JSON building does not compete with the server for CPU.
 // Reported: wall time, messages/s, p50/p99 request latency, the server's CPU seconds (utime+stime from
 // /proc/<pid>/stat over the timed phase) and peak RSS (VmHWM), and a check that the store holds exactly
 // W + N rows with distinct recipients, counted in the database itself. Bounded: everything stops after --timeout
@@ -169,6 +170,8 @@ const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Ha
 const DOMAINS = ['example.com', 'example.net', 'example.org', 'mail.example.com', 'customers.example.org'];
 const CITIES = [['Berlin', 'DE'], ['Lyon', 'FR'], ['Leeds', 'GB'], ['Austin', 'US'], ['Osaka', 'JP'], ['Porto', 'PT']];
 const PRODUCTS = [['Espresso beans 1 kg', 24.9], ['Ceramic mug', 12.5], ['Pour-over kettle', 49], ['Paper filters x100', 6.4], ['Hand grinder', 89], ['Tasting notebook', 9.9]];
+/** At most this many bytes of request bodies are built before timing (see runOne). */
+const PREBUILD_BYTES = 2 * 1024 ** 3;
 const RUN = randomBytes(3).toString('hex'); // recipients are distinct within and across runs
 
 const TEMPLATE_ID = 'order-confirmation';
@@ -409,6 +412,7 @@ async function runOne(store) {
   log(`[${store}] server pid ${child.pid} ready on 127.0.0.1:${port} after ${Date.now() - t0} ms`);
 
   const PATH = '/api/v1/emails/send-batch';
+  const prebuilt = new Map();
   const errors = [];
   const rejectedSamples = [];
   let rejected = 0;
@@ -416,7 +420,8 @@ async function runOne(store) {
   let queued = 0;
 
   const sendBatch = async (from, count, lat) => {
-    const body = batchBody(from, count);
+    const body = prebuilt.get(from) ?? batchBody(from, count);
+    prebuilt.delete(from);
     const s = process.hrtime.bigint();
     const r = await request(agent, port, 'POST', PATH, body, key);
     const ms = Number(process.hrtime.bigint() - s) / 1e6;
@@ -443,6 +448,17 @@ async function runOne(store) {
   for (let w = 0; w < WARMUP; w += BATCH) await sendBatch(N + w, Math.min(BATCH, WARMUP - w), null);
   queued = 0;
 
+  // Request bodies are built before the timed phase (up to PREBUILD_BYTES in all), so the client's own JSON
+  // building does not take CPU from the server on the same cores; beyond that they are built as they are sent.
+  let prebuiltBytes = 0;
+  for (let from = 0; from < N; from += BATCH) {
+    const body = batchBody(from, Math.min(BATCH, N - from));
+    if (prebuiltBytes + body.length > PREBUILD_BYTES) break;
+    prebuilt.set(from, body);
+    prebuiltBytes += body.length;
+  }
+
+  const prebuiltCount = prebuilt.size;
   // The timed phase.
   const lat = [];
   const slow = [];
@@ -502,7 +518,7 @@ async function runOne(store) {
     wallS: round(wallS, 3), messagesPerS: Math.round(queued / wallS), requestsPerS: round(lat.length / wallS, 1),
     p50Ms: round(pct(lat, 50), 1), p99Ms: round(pct(lat, 99), 1), maxMs: round(lat[lat.length - 1], 1),
     slowest: slow.sort((a, b) => b.ms - a.ms).slice(0, 3),
-    requestMiB: round(bytesSent / lat.length / 1048576, 2), serverCpuS: round(serverCpuS, 2),
+    requestMiB: round(bytesSent / lat.length / 1048576, 2), prebuiltRequests: prebuiltCount, serverCpuS: round(serverCpuS, 2),
     serverCpuPerMessageUs: round((serverCpuS / N) * 1e6, 2), clientCpuS: round(clientCpuS, 2), postgresCpuS: round(pgCpuS, 2),
     machineBusyCores: round((m1.busy - m0.busy) / wallS, 2), machineIowaitCores: round((m1.iowait - m0.iowait) / wallS, 2),
     otherBusyCores: round((m1.busy - m0.busy - serverCpuS - clientCpuS - (pgCpuS ?? 0)) / wallS, 2),
@@ -679,7 +695,7 @@ try {
     log(`[${store}] ${r.messagesPerS.toLocaleString('en-US')} messages/s accepted: ${N} in ${r.wallS} s, ${r.requests} requests ` +
       `(${r.requestMiB} MiB each), latency p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms max ${r.maxMs} ms`);
     log(`[${store}] server CPU ${r.serverCpuS} s (${r.serverCpuPerMessageUs} µs/message, ${round(r.serverCpuS / r.wallS, 2)} cores), ` +
-      `peak RSS ${r.serverPeakRssMiB} MiB (end ${r.serverRssEndMiB} MiB); client CPU ${r.clientCpuS} s` +
+      `peak RSS ${r.serverPeakRssMiB} MiB (end ${r.serverRssEndMiB} MiB); client CPU ${r.clientCpuS} s (${r.prebuiltRequests} of ${r.requests} bodies built before timing)` +
       `${r.postgresCpuS !== null ? `; postgres processes CPU ${r.postgresCpuS} s` : ''}`);
     log(`[${store}] machine: ${r.machineBusyCores} cores busy (${r.otherBusyCores} by other processes), ${r.machineIowaitCores} cores in iowait`);
     log(`[${store}] store: ${r.rowsCounted} rows, ${r.distinctRecipients} distinct recipients, ${r.storeMiB} MiB; ` +
