@@ -23,6 +23,8 @@ export interface Config {
   workers: number;
   /** Threads that compose and send beside the main thread; 'auto' = cores − 1, at most 4. */
   deliveryThreads: number | 'auto';
+  /** Threads that parse and validate large send-batch bodies (0: on the main thread). */
+  acceptThreads: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   from: Mailbox;
   batchSize: number;
@@ -104,6 +106,7 @@ const FIELDS: Field[] = [
   { env: 'POSTFLOW_GOOGLE_TOKEN_URL', key: 'googleTokenUrl', parse: url(['http', 'https']) },
   { env: 'POSTFLOW_WORKERS', key: 'workers', parse: int(0, 256), def: 4 },
   { env: 'POSTFLOW_DELIVERY_THREADS', key: 'deliveryThreads', parse: (r) => (r === 'auto' ? r : int(0, 16)(r)), def: 'auto' },
+  { env: 'POSTFLOW_ACCEPT_THREADS', key: 'acceptThreads', parse: int(0, 16), def: 1 },
   { env: 'POSTFLOW_LOG_LEVEL', key: 'logLevel', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), def: 'info' },
   { env: 'POSTFLOW_FROM', key: 'from', parse: (r) => { const m = parseMailbox(r); if (typeof m === 'string') throw new Error(m); return m; }, def: 'Postflow <postflow@postflow.local>' },
   { env: 'POSTFLOW_BATCH_SIZE', key: 'batchSize', parse: int(1, 5000), def: 100 },

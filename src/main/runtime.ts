@@ -11,6 +11,7 @@ import type { Transport } from '../ports/transport.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/retry-policy.js';
 import { TemplateEngine } from '../compose/template-engine.js';
 import { AcceptMessages } from '../services/accept-message.js';
+import { AcceptThreads } from '../services/accept-threads.js';
 import { ApiKeys } from '../services/api-keys.js';
 import { ManageTemplates } from '../services/manage-templates.js';
 import { QueryMessages } from '../services/query-messages.js';
@@ -41,6 +42,8 @@ import { createContactParts, type ContactParts } from './contact-runtime.js';
 // (`npm test` builds first); from the built runtime, the file beside it.
 const DELIVERY_THREAD_SCRIPT = new URL(import.meta.url.endsWith('.ts') ? '../../dist/main/delivery-thread.js' : './delivery-thread.js', import.meta.url);
 
+const ACCEPT_THREAD_SCRIPT = new URL(import.meta.url.endsWith('.ts') ? '../../dist/main/accept-thread.js' : './accept-thread.js', import.meta.url);
+
 /** Everything one Postflow process is made of. */
 export interface Runtime {
   config: Config;
@@ -50,6 +53,8 @@ export interface Runtime {
   engine: TemplateEngine;
   catalog: TemplateCatalog;
   accept: AcceptMessages;
+  /** Accept threads (started on the first large send-batch body), or null when configured off; closed with the runtime. */
+  acceptThreads: AcceptThreads | null;
   apiKeys: ApiKeys;
   templates: ManageTemplates;
   messages: QueryMessages;
@@ -165,12 +170,17 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
       queueLifetimeMs: config.queueLifetimeHours * 3600_000,
     },
   );
-  const accept = new AcceptMessages(store, catalog, clock, { defaultFrom: config.from, maxAttempts: config.maxRetries + 1, pools: senders.pools }, () => worker.wake());
+  const acceptThreads = config.acceptThreads > 0
+    ? new AcceptThreads(ACCEPT_THREAD_SCRIPT, { defaultFrom: config.from }, config.acceptThreads, (why) => log.error({ why }, 'accept thread failed'))
+    : null;
+  const accept = new AcceptMessages(store, catalog, clock, {
+    defaultFrom: config.from, maxAttempts: config.maxRetries + 1, pools: senders.pools, parser: acceptThreads ?? undefined,
+  }, () => worker.wake());
   const campaigns = createCampaignParts({
     sql: store.sqlContext(), secret, config, clock, log: log as unknown as Logger, catalog, pools: senders.store, wakeDelivery: () => worker.wake(),
   });
   return {
-    config, log, clock, store, engine, catalog, accept, transport, threads, journal, worker, metrics, gate, limiter, redisLimiter, campaigns,
+    config, log, clock, store, engine, catalog, accept, acceptThreads, transport, threads, journal, worker, metrics, gate, limiter, redisLimiter, campaigns,
     suppressions: new Suppressions(store, clock),
     apiKeys: new ApiKeys(store, clock),
     templates: new ManageTemplates(store, engine, catalog, clock),

@@ -78,6 +78,7 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
     await rt.campaigns.runner.stop();
     await rt.worker.stop();
     await rt.threads?.close();
+    await rt.acceptThreads?.close();
     await rt.journal.close();
     await rt.senders.close();
     await rt.transport.close();

@@ -28,6 +28,37 @@ export interface NewMessage {
   senderPool?: string | null;
 }
 
+/**
+ * New messages as columns: message i is index i of every array, `variables`, `headers` and `tags` are JSON text.
+ * The accept threads hand batches over in this shape (an array per field crosses threads at a fraction of the cost
+ * of an object per message, docs/adr/0022-accept-threads.md) and the stores bind it without an object per row.
+ */
+export interface MessageColumns {
+  count: number;
+  id: string[];
+  priority: number[];
+  dueAt: number[];
+  maxAttempts: number[];
+  toAddress: string[];
+  toName: Array<string | null>;
+  toDomain: string[];
+  fromAddress: string[];
+  fromName: Array<string | null>;
+  replyTo: Array<string | null>;
+  templateId: Array<string | null>;
+  templateVersion: Array<number | null>;
+  subject: Array<string | null>;
+  html: Array<string | null>;
+  text: Array<string | null>;
+  variables: string[];
+  headers: string[];
+  tags: string[];
+  idempotencyKey: Array<string | null>;
+  apiKeyId: Array<string | null>;
+  createdAt: number[];
+  senderPool: Array<string | null>;
+}
+
 /** A stored message with its delivery state. */
 export interface MessageRecord extends NewMessage {
   status: MessageStatus;
@@ -177,6 +208,8 @@ export interface Store {
 
   /** Insert messages in one transaction; an existing idempotency key returns the first message's id instead. */
   insertMessages(messages: NewMessage[]): Promise<InsertResult[]>;
+  /** The same for messages given as columns (the accept path's shape); results in column order. */
+  insertMessageColumns(columns: MessageColumns): Promise<InsertResult[]>;
   /** Lease up to `limit` due messages (priority, then due time) to `owner` until `now + leaseMs`; marks them sending. */
   claimMessages(owner: string, now: number, limit: number, leaseMs: number): Promise<MessageRecord[]>;
   /** Messages whose lease expired before `now`, with the worker that held them (crash recovery looks them up). */

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { PostgresStore } from '../../src/adapters/store/postgres/postgres-store.js';
 import { insertMessagesPostgres } from '../../src/adapters/store/postgres-message-insert.js';
+import { messageColumns } from '../../src/adapters/store/rows.js';
 import { heldRow } from '../../src/adapters/store/campaign-run-queries.js';
 import { newMessage } from './store-contract.js';
 import { createTempDatabase, postgresAvailable } from '../support/services.js';
@@ -32,7 +33,7 @@ describe.skipIf(!available)('held campaign messages: postgres', () => {
       const a = newMessage({ idempotencyKey: 'campaign:c1:contact-a', priority: 3, variables: { contact_id: 'contact-a', first_name: 'Ada' } });
       const b = { ...a, id: `${a.id}-k`, idempotencyKey: 'campaign:c1:contact-b' };
       await k.transaction().execute(async (trx) => {
-        expect(await insertMessagesPostgres(trx, [a], { campaignId: 'c1', contactIds: ['contact-a'] })).toEqual([{ id: a.id }]);
+        expect(await insertMessagesPostgres(trx, messageColumns([a]), { campaignId: 'c1', contactIds: ['contact-a'] })).toEqual([{ id: a.id }]);
         await trx.insertInto('messages').values(heldRow(b, 'c1', 'contact-a')).execute();
       });
       const ra = await k.selectFrom('messages').selectAll().where('id', '=', a.id).executeTakeFirstOrThrow();

@@ -34,6 +34,7 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
       await app.close();
       await rt.worker.stop();
       await rt.threads?.close();
+      await rt.acceptThreads?.close();
       await rt.journal.close();
       await rt.senders.close();
       await rt.transport.close();

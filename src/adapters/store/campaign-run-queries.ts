@@ -7,7 +7,7 @@ import type { CampaignRecipientsTable, MessagesTable } from './schema.js';
 import type { Db } from './sql-context.js';
 import { lockCampaign } from './campaign-lock.js';
 import { insertMessagesPostgres } from './postgres-message-insert.js';
-import { QUEUE_LEASED, QUEUE_WAITING, messageToRow } from './rows.js';
+import { QUEUE_LEASED, QUEUE_WAITING, messageColumns, messageToRow } from './rows.js';
 
 // Rows per multi-row INSERT (~40 parameters a message row stays under both dialects' parameter limits) and ids per IN (…).
 const CHUNK = 500;
@@ -80,7 +80,7 @@ export async function materialise(trx: Db, dialect: 'sqlite' | 'postgres', b: Ma
   for (const part of chunks(sendable)) {
     // DO NOTHING on the idempotency key: even a replayed batch cannot make a second message for a contact.
     const ids = dialect === 'postgres'
-      ? await insertMessagesPostgres(trx, part, { campaignId: b.campaignId, contactIds: part.map((m) => contactOf.get(m.id)!) })
+      ? await insertMessagesPostgres(trx, messageColumns(part), { campaignId: b.campaignId, contactIds: part.map((m) => contactOf.get(m.id)!) })
       : await trx.insertInto('messages').values(part.map((m) => heldRow(m, b.campaignId, contactOf.get(m.id)!))).onConflict((oc) => oc.doNothing()).returning('id').execute();
     for (const r of ids) inserted.add(r.id);
     created += ids.length;

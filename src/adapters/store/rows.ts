@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { MessageStatus, EventType } from '../../domain/message-status.js';
-import type { ApiKeyRecord, MessageEvent, MessageRecord, NewMessage, Suppression, SuppressionReason, TemplateRecord, TemplateVersion } from '../../ports/store.js';
+import type { ApiKeyRecord, MessageColumns, MessageEvent, MessageRecord, NewMessage, Suppression, SuppressionReason, TemplateRecord, TemplateVersion } from '../../ports/store.js';
 import type { ApiKeysTable, MessageEventsTable, MessagesTable, SuppressionsTable, TemplatesTable, TemplateVersionsTable } from './schema.js';
 
 /** queue_state values (see schema.ts). */
@@ -46,6 +46,57 @@ export function messageToRow(m: NewMessage): Insertable<MessagesTable> {
     processing_ms: null,
     throttle_slot: null,
     sender_pool: m.senderPool ?? null,
+  };
+}
+
+/** Messages as columns, variables/headers/tags serialized: what insertMessages hands to insertMessageColumns. */
+export function messageColumns(ms: NewMessage[]): MessageColumns {
+  const col = <T>(f: (m: NewMessage) => T): T[] => ms.map(f);
+  return {
+    count: ms.length,
+    id: col((m) => m.id),
+    priority: col((m) => m.priority),
+    dueAt: col((m) => m.dueAt),
+    maxAttempts: col((m) => m.maxAttempts),
+    toAddress: col((m) => m.toAddress),
+    toName: col((m) => m.toName),
+    toDomain: col((m) => m.toDomain),
+    fromAddress: col((m) => m.fromAddress),
+    fromName: col((m) => m.fromName),
+    replyTo: col((m) => m.replyTo),
+    templateId: col((m) => m.templateId),
+    templateVersion: col((m) => m.templateVersion),
+    subject: col((m) => m.subject),
+    html: col((m) => m.html),
+    text: col((m) => m.text),
+    variables: col((m) => JSON.stringify(m.variables)),
+    headers: col((m) => JSON.stringify(m.headers)),
+    tags: col((m) => JSON.stringify(m.tags)),
+    idempotencyKey: col((m) => m.idempotencyKey),
+    apiKeyId: col((m) => m.apiKeyId),
+    createdAt: col((m) => m.createdAt),
+    senderPool: col((m) => m.senderPool ?? null),
+  };
+}
+
+/** Columns [from, to) of `c` (every array sliced). */
+export function sliceColumns(c: MessageColumns, from: number, to: number): MessageColumns {
+  const out = { count: Math.max(0, Math.min(to, c.count) - from) } as MessageColumns;
+  for (const [k, v] of Object.entries(c)) if (Array.isArray(v)) (out as unknown as Record<string, unknown[]>)[k] = v.slice(from, to);
+  return out;
+}
+
+/** The row of message `i` of `c`: messageToRow's row for the same message. */
+export function columnRow(c: MessageColumns, i: number): Insertable<MessagesTable> {
+  return {
+    ...messageToRow({
+      id: c.id[i]!, toAddress: c.toAddress[i]!, toName: c.toName[i]!, toDomain: c.toDomain[i]!, fromAddress: c.fromAddress[i]!,
+      fromName: c.fromName[i]!, replyTo: c.replyTo[i]!, templateId: c.templateId[i]!, templateVersion: c.templateVersion[i]!,
+      subject: c.subject[i]!, html: c.html[i]!, text: c.text[i]!, variables: {}, headers: {}, tags: [], priority: c.priority[i]!,
+      dueAt: c.dueAt[i]!, idempotencyKey: c.idempotencyKey[i]!, apiKeyId: c.apiKeyId[i]!, maxAttempts: c.maxAttempts[i]!,
+      createdAt: c.createdAt[i]!, senderPool: c.senderPool[i]!,
+    }),
+    variables: c.variables[i]!, headers: c.headers[i]!, tags: c.tags[i]!,
   };
 }
 

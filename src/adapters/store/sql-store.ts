@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type {
-  ApiKeyRecord, DeliveryResult, InsertResult, MessageEvent, MessageQuery, MessageRecord, NewMessage,
+  ApiKeyRecord, DeliveryResult, InsertResult, MessageColumns, MessageEvent, MessageQuery, MessageRecord, NewMessage,
   QueueDepth, Store, Suppression, SuppressionReason, TemplateRecord, TemplateVersion,
 } from '../../ports/store.js';
 import type { MessageStatus } from '../../domain/message-status.js';
@@ -11,7 +11,7 @@ import * as suppressions from './suppression-queries.js';
 import { resultDetail } from './result-detail.js';
 import { writesActivity, writeDeliveryActivity } from './delivery-activity-sql.js';
 import { insertMessagesPostgres } from './postgres-message-insert.js';
-import { QUEUE_LEASED, QUEUE_WAITING, eventRow, messageToRow, rowToApiKey, rowToEvent, rowToMessage, rowToTemplate, rowToTemplateVersion } from './rows.js';
+import { QUEUE_LEASED, QUEUE_WAITING, columnRow, eventRow, messageColumns, sliceColumns, rowToApiKey, rowToEvent, rowToMessage, rowToTemplate, rowToTemplateVersion } from './rows.js';
 
 
 /** The statuses ix_messages_attention covers (migration 0004): the ones people search for, rare in a healthy store. */
@@ -73,31 +73,35 @@ export abstract class SqlStore implements Store {
     await this.db.destroy();
   }
 
-  async insertMessages(messages: NewMessage[]): Promise<InsertResult[]> {
-    if (messages.length === 0) return [];
+  insertMessages(messages: NewMessage[]): Promise<InsertResult[]> {
+    return this.insertMessageColumns(messageColumns(messages));
+  }
+
+  async insertMessageColumns(c: MessageColumns): Promise<InsertResult[]> {
+    if (c.count === 0) return [];
     return this.writeTx(async (trx) => {
       const inserted = new Set<string>();
-      for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
-        const chunk = messages.slice(i, i + INSERT_CHUNK);
+      for (let i = 0; i < c.count; i += INSERT_CHUNK) {
+        const end = Math.min(c.count, i + INSERT_CHUNK);
         // DO NOTHING on a repeated idempotency key: the first message stands, and is looked up below.
         const ids = this.dialect === 'postgres'
-          ? await insertMessagesPostgres(trx, chunk)
-          : await trx.insertInto('messages').values(chunk.map(messageToRow)).onConflict((oc) => oc.doNothing()).returning('id').execute();
+          ? await insertMessagesPostgres(trx, sliceColumns(c, i, end))
+          : await trx.insertInto('messages').values(Array.from({ length: end - i }, (_, k) => columnRow(c, i + k))).onConflict((oc) => oc.doNothing()).returning('id').execute();
         for (const r of ids) inserted.add(r.id);
       }
-      const missing = messages.filter((m) => !inserted.has(m.id));
+      const keys = new Set<string>();
+      for (let i = 0; i < c.count; i++) if (!inserted.has(c.id[i]!) && c.idempotencyKey[i] !== null) keys.add(c.idempotencyKey[i]!);
       const byKey = new Map<string, string>();
-      if (missing.length > 0) {
-        const keys = [...new Set(missing.map((m) => m.idempotencyKey).filter((k): k is string => k !== null))];
-        for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
-          const found = await trx.selectFrom('messages').select(['id', 'idempotency_key']).where('idempotency_key', 'in', keys.slice(i, i + INSERT_CHUNK)).execute();
-          for (const f of found) byKey.set(f.idempotency_key!, f.id);
-        }
+      const wanted = [...keys];
+      for (let i = 0; i < wanted.length; i += INSERT_CHUNK) {
+        const found = await trx.selectFrom('messages').select(['id', 'idempotency_key']).where('idempotency_key', 'in', wanted.slice(i, i + INSERT_CHUNK)).execute();
+        for (const f of found) byKey.set(f.idempotency_key!, f.id);
       }
-      return messages.map((m) => {
-        if (inserted.has(m.id)) return { id: m.id, duplicate: false };
-        const first = m.idempotencyKey ? byKey.get(m.idempotencyKey) : undefined;
-        if (!first) throw new Error(`message ${m.id} was neither inserted nor found by idempotency key`);
+      return c.id.map((id, i) => {
+        if (inserted.has(id)) return { id, duplicate: false };
+        const key = c.idempotencyKey[i];
+        const first = key ? byKey.get(key) : undefined;
+        if (!first) throw new Error(`message ${id} was neither inserted nor found by idempotency key`);
         return { id: first, duplicate: true };
       });
     });

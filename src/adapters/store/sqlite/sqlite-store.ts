@@ -5,7 +5,7 @@ import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import { migrationsFor } from '../migrations.js';
 import { SqlStore } from '../sql-store.js';
-import type { DeliveryResult, InsertResult, MessageRecord, NewMessage } from '../../../ports/store.js';
+import type { DeliveryResult, InsertResult, MessageColumns, MessageRecord } from '../../../ports/store.js';
 import { SqliteHotPath } from './sqlite-hot-path.js';
 import { Checkpointer } from './checkpointer.js';
 import { SqliteRecipientIndexer } from './recipient-indexer.js';
@@ -73,9 +73,9 @@ export class SqliteStore extends SqlStore {
     return applied;
   }
 
-  override insertMessages(messages: NewMessage[]): Promise<InsertResult[]> {
-    if (messages.length === 0) return Promise.resolve([]);
-    const out = this.serial(() => this.hotPath().insertMessages(messages));
+  override insertMessageColumns(columns: MessageColumns): Promise<InsertResult[]> {
+    if (columns.count === 0) return Promise.resolve([]);
+    const out = this.serial(() => this.hotPath().insertMessages(columns));
     this.scheduleIndexing(INDEX_DELAY_MS);
     return out;
   }

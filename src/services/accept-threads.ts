@@ -1,0 +1,130 @@
+import { Worker } from 'node:worker_threads';
+import type { Mailbox } from '../domain/address.js';
+import type { BatchParser } from './accept-message.js';
+import type { BatchParse } from './send-batch-parse.js';
+
+/** What the main thread gives an accept thread to build itself from. */
+export interface AcceptThreadData {
+  defaultFrom: Mailbox;
+}
+
+/** A body for an accept thread to parse, and its answer. */
+export interface AcceptThreadRequest {
+  seq: number;
+  body: Uint8Array;
+  now: number;
+}
+export type AcceptThreadReply = { seq: number; result: BatchParse } | { seq: number; failed: string };
+
+type Pending = (r: BatchParse | null) => void;
+
+/** One accept thread and the bodies it holds. */
+class AcceptThread {
+  readonly worker: Worker;
+  readonly pending = new Map<number, Pending>();
+  dead = false;
+
+  constructor(script: URL, data: AcceptThreadData, onReply: (t: AcceptThread, m: AcceptThreadReply) => void, onDeath: (t: AcceptThread, why: string) => void) {
+    this.worker = new Worker(script, { workerData: data });
+    this.worker.on('message', (m: AcceptThreadReply) => onReply(this, m));
+    this.worker.on('error', (e) => onDeath(this, e.message));
+    this.worker.on('exit', (code) => onDeath(this, `exited with code ${code}`));
+    // An idle accept thread does not keep the process alive; one with work is referenced (see parse).
+    this.worker.unref();
+  }
+}
+
+/**
+ * Parses and validates send-batch bodies in worker threads (docs/adr/0022-accept-threads.md): JSON parsing,
+ * schema checks, address parsing and serializing variables are most of what accepting costs, and on the main
+ * thread they compete with the store's writes. Threads start on first use. A body goes to the thread with the
+ * fewest in hand. When a thread dies, or fails on a body, that body's answer is null: the caller parses it on the
+ * main thread (parsing is pure, so nothing is done twice), and the thread is replaced on the next body.
+ */
+export class AcceptThreads implements BatchParser {
+  private readonly threads: Array<AcceptThread | null>;
+  private seq = 0;
+  private closed = false;
+  /** Bodies parsed by the threads, and handed back after a thread failed or closed (for tests and logs). */
+  readonly counts = { threaded: 0, handedBack: 0 };
+
+  constructor(
+    private readonly script: URL,
+    private readonly data: AcceptThreadData,
+    count: number,
+    private readonly onError: (why: string) => void = () => undefined,
+  ) {
+    this.threads = Array.from({ length: Math.max(1, count) }, () => null);
+  }
+
+  /** The body's outcome, or null when no thread could parse it (the caller parses it itself). */
+  parse(body: Uint8Array, now: number): Promise<BatchParse | null> {
+    if (this.closed) return Promise.resolve(this.handBack());
+    const t = this.pick();
+    const seq = ++this.seq;
+    return new Promise<BatchParse | null>((resolve) => {
+      t.pending.set(seq, resolve);
+      if (t.pending.size === 1) t.worker.ref();
+      // postMessage copies the body: the caller keeps it, to parse it itself if this thread fails.
+      t.worker.postMessage({ seq, body, now } satisfies AcceptThreadRequest);
+    });
+  }
+
+  /** End the threads; bodies still in hand are handed back. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const live = this.threads.filter((t): t is AcceptThread => t !== null);
+    this.threads.fill(null);
+    await Promise.all(live.map(async (t) => {
+      t.dead = true;
+      await t.worker.terminate();
+      this.settleHere(t);
+    }));
+  }
+
+  private pick(): AcceptThread {
+    let best = -1;
+    for (let i = 0; i < this.threads.length; i++) {
+      const t = this.threads[i];
+      if (!t || t.dead) {
+        this.threads[i] = new AcceptThread(this.script, this.data, (th, m) => this.onReply(th, m), (th, why) => this.onDeath(th, why));
+        return this.threads[i]!;
+      }
+      if (best < 0 || t.pending.size < this.threads[best]!.pending.size) best = i;
+    }
+    return this.threads[best]!;
+  }
+
+  private onReply(t: AcceptThread, m: AcceptThreadReply): void {
+    const p = t.pending.get(m.seq);
+    if (!p) return;
+    t.pending.delete(m.seq);
+    if (t.pending.size === 0) t.worker.unref();
+    if ('failed' in m) {
+      this.onError(`accept thread failed on a body (${m.failed}); parsed on the main thread`);
+      p(this.handBack());
+      return;
+    }
+    this.counts.threaded++;
+    p(m.result);
+  }
+
+  private onDeath(t: AcceptThread, why: string): void {
+    if (t.dead && this.closed) return;
+    t.dead = true;
+    if (t.pending.size > 0) this.onError(`accept thread ${why}; its ${t.pending.size} bodies are parsed on the main thread`);
+    this.settleHere(t);
+  }
+
+  private settleHere(t: AcceptThread): void {
+    for (const [seq, p] of t.pending) {
+      t.pending.delete(seq);
+      p(this.handBack());
+    }
+  }
+
+  private handBack(): null {
+    this.counts.handedBack++;
+    return null;
+  }
+}
