@@ -110,7 +110,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
     base: { pid: process.pid, service: 'postflow' },
     redact: { paths: ['req.headers.authorization', '*.password', '*.secret', '*.private_key'], censor: '[redacted]' },
   });
-  const store = openStore(config.databaseUrl, config.dataDir, config.dbPoolSize);
+  const store = openStore(config.databaseUrl, config.dataDir, config.dbPoolSize, { cacheMiB: config.sqliteCacheMiB });
   const applied = await store.migrate();
   if (applied.length) log.info({ migrations: applied, store: store.dialect }, 'migrations applied');
   const engine = new TemplateEngine();

@@ -3,7 +3,10 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import BetterSqlite3 from 'better-sqlite3';
 import { SqliteStore } from '../../src/adapters/store/sqlite/sqlite-store.js';
+import { Checkpointer } from '../../src/adapters/store/sqlite/checkpointer.js';
 import { newMessage } from './store-contract.js';
 
 describe('SQLite checkpointer thread', () => {
@@ -24,10 +27,10 @@ describe('SQLite checkpointer thread', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('truncates the WAL once it passes its size limit, under continuous writes', async () => {
+  it('starts the WAL over and cuts the file back once it passes its size limit, under continuous writes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pf-ckpt-'));
     const file = join(dir, 'db');
-    const store = SqliteStore.open(file, { everyMs: 100, truncateBytes: 2_000_000 });
+    const store = SqliteStore.open(file, { everyMs: 100, restartBytes: 2_000_000, walLimitBytes: 2_000_000 });
     await store.migrate();
     let maxWal = 0;
     let resets = 0;
@@ -49,5 +52,52 @@ describe('SQLite checkpointer thread', () => {
     expect(maxWal).toBeLessThan(total / 2);
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes the write lock only inside the write slot it is given, so the writer never meets it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-ckpt-'));
+    const file = join(dir, 'db');
+    const writer = new BetterSqlite3(file);
+    writer.pragma('journal_mode = WAL');
+    writer.pragma('wal_autocheckpoint = 0');
+    // No busy wait at all: meeting the checkpointer's lock would throw SQLITE_BUSY at once.
+    writer.pragma('busy_timeout = 0');
+    writer.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+    const insert = writer.prepare('INSERT INTO t (v) VALUES (?)');
+    let inSlot = false;
+    let slots = 0;
+    const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
+      inSlot = true;
+      slots++;
+      try {
+        return await fn();
+      } finally {
+        inSlot = false;
+      }
+    };
+    const ck = new Checkpointer(file, createRequire(import.meta.url).resolve('better-sqlite3'), slot, { everyMs: 20, restartBytes: 200_000 });
+    let commits = 0;
+    let maxWal = 0;
+    try {
+      const until = Date.now() + 2000;
+      while (Date.now() < until) {
+        if (!inSlot) {
+          writer.exec('BEGIN IMMEDIATE');
+          for (let i = 0; i < 50; i++) insert.run('z'.repeat(1000));
+          writer.exec('COMMIT');
+          commits++;
+          maxWal = Math.max(maxWal, statSync(`${file}-wal`).size);
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      await ck.stop();
+      writer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // ~50 KB per commit, many MB in all: the WAL was started over inside slots, and never blocked a commit outside them.
+    expect(commits).toBeGreaterThan(100);
+    expect(slots).toBeGreaterThan(3);
+    expect(maxWal).toBeLessThan(commits * 50_000 / 2);
   });
 });

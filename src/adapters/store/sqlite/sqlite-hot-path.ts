@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DeliveryResult, InsertResult, MessageColumns, MessageRecord } from '../../../ports/store.js';
-import type { MessagesTable } from '../schema.js';
+import type { Selectable } from 'kysely';
+import type { MessagesTable, SuppressionsTable } from '../schema.js';
 import { QUEUE_LEASED, QUEUE_WAITING, rowToMessage } from '../rows.js';
 import { resultDetail } from '../result-detail.js';
 import { SQLITE_DELIVERY_ACTIVITY, writesActivity } from '../delivery-activity-sql.js';
@@ -27,10 +28,11 @@ function insertParams(c: MessageColumns, i: number, out: unknown[], o: number): 
   out[o + 20] = c.createdAt[i]; out[o + 21] = c.createdAt[i]; out[o + 22] = c.senderPool[i];
 }
 
-function insertSql(rows: number): string {
+/** `rows` new messages; with `conflicts`, a conflicting row is skipped and the ids inserted are returned. */
+function insertSql(rows: number, conflicts = true): string {
   const tuple = `(${INSERT_COLS.map(() => '?').join(', ')}, ${Object.values(INSERT_CONSTANTS).join(', ')})`;
-  return `INSERT INTO messages (${INSERT_COLS.join(', ')}, ${Object.keys(INSERT_CONSTANTS).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}
-    ON CONFLICT DO NOTHING RETURNING id`;
+  return `INSERT INTO messages (${INSERT_COLS.join(', ')}, ${Object.keys(INSERT_CONSTANTS).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${
+    conflicts ? ' ON CONFLICT DO NOTHING RETURNING id' : ''}`;
 }
 
 /** A function from a raw row (values in `columns` order) to a row object, as one object literal (one hidden class). */
@@ -48,6 +50,8 @@ function rowBuilder(columns: string[]): (values: unknown[]) => MessagesTable {
  */
 export class SqliteHotPath {
   private readonly insertChunk: BetterSqlite3.Statement;
+  private readonly insertChunkNoKeys: BetterSqlite3.Statement;
+  private readonly suppressed: BetterSqlite3.Statement;
   private readonly insertOne: BetterSqlite3.Statement;
   private readonly chunkParams: unknown[] = new Array(INSERT_COLS.length * INSERT_CHUNK);
   private readonly oneParams: unknown[] = new Array(INSERT_COLS.length);
@@ -61,6 +65,10 @@ export class SqliteHotPath {
 
   constructor(private readonly db: BetterSqlite3.Database) {
     this.insertChunk = db.prepare(insertSql(INSERT_CHUNK)).pluck();
+    // Rows without an idempotency key cannot conflict (fresh ids; the key's unique index skips NULL): no RETURNING.
+    this.insertChunkNoKeys = db.prepare(insertSql(INSERT_CHUNK, false));
+    // One cached statement for any number of addresses (Kysely would prepare an IN list of each length anew).
+    this.suppressed = db.prepare('SELECT * FROM suppressions WHERE address IN (SELECT value FROM json_each(?))');
     this.insertOne = db.prepare(insertSql(1)).pluck();
     this.byKey = db.prepare('SELECT id FROM messages WHERE idempotency_key = ?').pluck();
     // The subquery walks the partial index of waiting rows in (priority, due_at) order.
@@ -89,8 +97,17 @@ export class SqliteHotPath {
       const n = c.count;
       let i = 0;
       for (; i + INSERT_CHUNK <= n; i += INSERT_CHUNK) {
-        for (let k = 0; k < INSERT_CHUNK; k++) insertParams(c, i + k, this.chunkParams, k * INSERT_COLS.length);
-        for (const id of this.insertChunk.all(this.chunkParams) as string[]) inserted.add(id);
+        let keyed = false;
+        for (let k = 0; k < INSERT_CHUNK; k++) {
+          insertParams(c, i + k, this.chunkParams, k * INSERT_COLS.length);
+          if (c.idempotencyKey[i + k] !== null) keyed = true;
+        }
+        if (keyed) {
+          for (const id of this.insertChunk.all(this.chunkParams) as string[]) inserted.add(id);
+        } else {
+          this.insertChunkNoKeys.run(this.chunkParams);
+          for (let k = 0; k < INSERT_CHUNK; k++) inserted.add(c.id[i + k]!);
+        }
       }
       for (; i < n; i++) {
         insertParams(c, i, this.oneParams, 0);
@@ -111,6 +128,11 @@ export class SqliteHotPath {
       }
       return out;
     }).immediate();
+  }
+
+  /** The suppression rows of `addresses` (lower-cased by the caller). */
+  suppressionRows(addresses: string[]): Selectable<SuppressionsTable>[] {
+    return this.suppressed.all(JSON.stringify(addresses)) as Selectable<SuppressionsTable>[];
   }
 
   claimMessages(owner: string, now: number, limit: number, leaseMs: number): MessageRecord[] {

@@ -5,7 +5,8 @@ import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import { migrationsFor } from '../migrations.js';
 import { SqlStore } from '../sql-store.js';
-import type { DeliveryResult, InsertResult, MessageColumns, MessageRecord } from '../../../ports/store.js';
+import type { DeliveryResult, InsertResult, MessageColumns, MessageRecord, Suppression } from '../../../ports/store.js';
+import { rowToSuppression } from '../rows.js';
 import { SqliteHotPath } from './sqlite-hot-path.js';
 import { Checkpointer } from './checkpointer.js';
 import { SqliteRecipientIndexer } from './recipient-indexer.js';
@@ -15,6 +16,23 @@ import { createRequire } from 'node:module';
 const INDEX_DELAY_MS = 500;
 /** How often the recipient index looks for messages stored by other means (ms). */
 const INDEX_SWEEP_MS = 5000;
+
+/** Page size of a new database file (bytes). */
+const NEW_PAGE_SIZE = 16_384;
+/** The connection's page cache unless configured (MiB). */
+const DEFAULT_CACHE_MIB = 32;
+
+/** How a SQLite store is run: page cache, and the checkpointer's pace (tests shorten it). */
+export interface SqliteOptions {
+  /** Page cache of the main connection in MiB (POSTFLOW_SQLITE_CACHE_MB). */
+  cacheMiB?: number;
+  /** How often the checkpointer thread runs a PASSIVE checkpoint (ms). */
+  everyMs?: number;
+  /** WAL size after a PASSIVE checkpoint beyond which the WAL is started over, in the write slot (bytes, default 64 MiB). */
+  restartBytes?: number;
+  /** The WAL file is cut back to this size when it starts over (bytes). */
+  walLimitBytes?: number;
+}
 
 /** The embedded store: one SQLite file in WAL mode, shared safely by several processes on one machine. */
 export class SqliteStore extends SqlStore {
@@ -30,27 +48,38 @@ export class SqliteStore extends SqlStore {
   private indexTick: NodeJS.Timeout | null = null;
   private closed = false;
 
-  private constructor(db: Kysely<Database>, private readonly raw: BetterSqlite3.Database, readonly file: string, private readonly checkpointer: Checkpointer | null) {
+  /** The WAL's checkpoints of a file database (none for ':memory:'). */
+  private checkpointer: Checkpointer | null = null;
+
+  private constructor(db: Kysely<Database>, private readonly raw: BetterSqlite3.Database, readonly file: string) {
     super(db, migrationsFor('sqlite'));
   }
 
   /** Open (creating the folder and file when needed) the database at `file`, or ':memory:'. */
-  static open(file: string, checkpoint: { everyMs?: number; truncateBytes?: number } = {}): SqliteStore {
+  static open(file: string, opts: SqliteOptions = {}): SqliteStore {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const raw = new BetterSqlite3(file);
+    // A new database gets 16 KiB pages: a commit writes each dirty page to the WAL with its own system calls, and
+    // the accept path's commits are mostly appends (docs/adr/0023-sqlite-settings.md). No effect on an existing file.
+    raw.pragma(`page_size = ${NEW_PAGE_SIZE}`);
     raw.pragma('journal_mode = WAL');
     // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
     raw.pragma('synchronous = NORMAL');
     raw.pragma('busy_timeout = 10000');
     raw.pragma('foreign_keys = ON');
-    // A file database checkpoints from its own thread (see Checkpointer); this connection never stalls on fsync.
-    let checkpointer: Checkpointer | null = null;
+    // Negative: KiB. SQLite's default (2 MiB) is smaller than the recipient index a step updates at random.
+    raw.pragma(`cache_size = ${-1024 * (opts.cacheMiB ?? DEFAULT_CACHE_MIB)}`);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    const store = new SqliteStore(db, raw, file);
+    // A file database checkpoints from its own thread (see Checkpointer); this connection never stalls on fsync,
+    // and the thread's RESTART runs in this connection's write slot.
     if (file !== ':memory:') {
       raw.pragma('wal_autocheckpoint = 0');
-      checkpointer = new Checkpointer(file, createRequire(import.meta.url).resolve('better-sqlite3'), checkpoint);
+      // When the WAL starts over, a file grown past this is cut back to it (bounded disk use after a burst).
+      raw.pragma(`journal_size_limit = ${opts.walLimitBytes ?? 64 * 1024 * 1024}`);
+      store.checkpointer = new Checkpointer(file, createRequire(import.meta.url).resolve('better-sqlite3'), (fn) => store.serial(fn), opts);
     }
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-    return new SqliteStore(db, raw, file, checkpointer);
+    return store;
   }
 
   override async close(): Promise<void> {
@@ -98,6 +127,14 @@ export class SqliteStore extends SqlStore {
       });
     }, delayMs);
     this.indexTimer.unref();
+  }
+
+  override findSuppressions(addresses: string[]): Promise<Map<string, Suppression>> {
+    const out = new Map<string, Suppression>();
+    if (addresses.length === 0) return Promise.resolve(out);
+    const wanted = [...new Set(addresses.map((a) => a.toLowerCase()))];
+    for (const r of this.hotPath().suppressionRows(wanted)) out.set(r.address, rowToSuppression(r));
+    return Promise.resolve(out);
   }
 
   override claimMessages(owner: string, now: number, limit: number, leaseMs: number): Promise<MessageRecord[]> {
