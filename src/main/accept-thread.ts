@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../ports/clock.js';
 import { TemplateEngine } from '../compose/template-engine.js';
 import { TemplateCatalog } from '../services/template-catalog.js';
-import { parseSendBatch } from '../services/send-batch-parse.js';
+import { packDrafts, parseSendBatch } from '../services/send-batch-parse.js';
 import type { AcceptThreadData, AcceptThreadReply, AcceptThreadRequest } from '../services/accept-threads.js';
 
 const data = workerData as AcceptThreadData;
@@ -16,7 +16,8 @@ const checkInline = catalog.inline.bind(catalog);
 port.on('message', (m: AcceptThreadRequest) => {
   let reply: AcceptThreadReply;
   try {
-    reply = { seq: m.seq, result: parseSendBatch(m.body, { now: m.now, defaultFrom: data.defaultFrom, checkInline }) };
+    const r = parseSendBatch(m.body, { now: m.now, defaultFrom: data.defaultFrom, checkInline });
+    reply = { seq: m.seq, result: r.ok ? { ...r, drafts: packDrafts(r.drafts) } : r };
   } catch (err) {
     reply = { seq: m.seq, failed: err instanceof Error ? err.message : String(err) };
   }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Mailbox } from '../domain/address.js';
 import type { BatchParser } from './accept-message.js';
-import type { BatchParse } from './send-batch-parse.js';
+import { unpackDrafts, type BatchParse, type PackedDrafts } from './send-batch-parse.js';
 
 /** What the main thread gives an accept thread to build itself from. */
 export interface AcceptThreadData {
@@ -14,7 +14,9 @@ export interface AcceptThreadRequest {
   body: Uint8Array;
   now: number;
 }
-export type AcceptThreadReply = { seq: number; result: BatchParse } | { seq: number; failed: string };
+/** A thread's outcome for a body: parseSendBatch's, its drafts packed (packDrafts). */
+export type PackedBatchParse = Exclude<BatchParse, { ok: true }> | (Omit<Extract<BatchParse, { ok: true }>, 'drafts'> & { drafts: PackedDrafts });
+export type AcceptThreadReply = { seq: number; result: PackedBatchParse } | { seq: number; failed: string };
 
 type Pending = (r: BatchParse | null) => void;
 
@@ -106,7 +108,7 @@ export class AcceptThreads implements BatchParser {
       return;
     }
     this.counts.threaded++;
-    p(m.result);
+    p(m.result.ok ? { ...m.result, drafts: unpackDrafts(m.result.drafts) } : m.result);
   }
 
   private onDeath(t: AcceptThread, why: string): void {

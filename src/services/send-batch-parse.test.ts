@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseSendBatch, type DraftContext } from './send-batch-parse.js';
+import { packDrafts, parseSendBatch, unpackDrafts, type DraftContext } from './send-batch-parse.js';
 import { AppError } from '../domain/errors.js';
 
 const ctx: DraftContext = {
@@ -63,5 +63,14 @@ describe('parseSendBatch', () => {
   it('reads UTF-8 and a byte order mark', () => {
     const r = parse(`\uFEFF${JSON.stringify({ messages: [{ to: 'Zoë <zoe@example.com>', subject: 'Grüße', text: '✓' }] })}`);
     expect(r.ok && [r.drafts.toName[0], r.drafts.subject[0], r.drafts.text[0]]).toEqual(['Zoë', 'Grüße', '✓']);
+  });
+
+  it('packs columns of one value as that value for posting, and unpacks them to the same drafts', () => {
+    const r = parse(JSON.stringify({ messages: Array.from({ length: 3 }, (_, i) => ({ to: `u${i}@example.com`, template_id: 't', variables: { i } })) }));
+    if (!r.ok) throw new Error('expected drafts');
+    const packed = packDrafts(r.drafts);
+    expect(packed.templateId).toEqual({ same: 't' });
+    expect(packed.toAddress).toEqual(['u0@example.com', 'u1@example.com', 'u2@example.com']);
+    expect(unpackDrafts(structuredClone(packed))).toEqual(r.drafts);
   });
 });

@@ -41,6 +41,22 @@ export function describeInsertRowContract(name: string, make: () => Promise<{ st
       }
     });
 
+    it('are the same rows when a whole batch shares everything but recipient and variables (SQLite binds that once)', async () => {
+      const s = await open();
+      const db = s.sqlContext().db;
+      const shared = { toName: null, fromName: 'Shop', replyTo: 'help@shop.test', templateId: null, templateVersion: null, subject: 'Hi {{ x }}', html: '<p>é</p>', text: 'é', headers: { 'X-A': 'b' }, tags: ['t1'], idempotencyKey: null, apiKeyId: 'key', priority: 1, maxAttempts: 5, senderPool: 'pool-a', dueAt: 1_800_000_000_000, createdAt: 1_700_000_000_000 };
+      // 60 rows: two uniform statements of 25 and 10 rows one by one (SQLite); one statement (PostgreSQL).
+      const batch = Array.from({ length: 60 }, (_, i) => newMessage({ ...shared, toAddress: `u${i}@example.org`, toDomain: 'example.org', toName: i % 2 ? `U ${i}` : null, variables: { i } }));
+      expect((await s.insertMessages(batch)).every((r, i) => r.id === batch[i]!.id && !r.duplicate)).toBe(true);
+      for (const m of [batch[0]!, batch[31]!, batch[59]!]) {
+        const viaKysely = { ...m, id: `${m.id}-k` };
+        await db.insertInto('messages').values(messageToRow(viaKysely)).execute();
+        const a = await db.selectFrom('messages').selectAll().where('id', '=', m.id).executeTakeFirstOrThrow();
+        const b = await db.selectFrom('messages').selectAll().where('id', '=', viaKysely.id).executeTakeFirstOrThrow();
+        expect({ ...a, id: null }).toEqual({ ...b, id: null });
+      }
+    });
+
     it('in chunks, answers repeated idempotency keys (in the batch and already stored) with the first id', async () => {
       const s = await open();
       const [stored] = await s.insertMessages([newMessage({ idempotencyKey: 'stored' })]);
