@@ -4,7 +4,7 @@
 //
 //   node bench/accept.mjs [--store sqlite|postgres|both|none] [--messages N] [--batch B] [--concurrency C]
 //                         [--content inline|template] [--warmup W] [--timeout S] [--json] [--cpu-prof DIR]
-//                         [--pg-url URL] [--log-level L] [--anchors] [--root DIR]
+//                         [--pg-url URL] [--log-level L] [--anchors] [--root DIR] [--server-env POSTFLOW_X=V ...]
 //
 // Needs a build (`npm run build`; `npm run bench:accept` does both). Each store gets a fresh server process on a
 // fresh temporary store (a temp data dir; for PostgreSQL a temporary database created on --pg-url and dropped
@@ -50,6 +50,7 @@ const { values: opt } = parseArgs({
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'log-level': { type: 'string', default: 'warn' },
     root: { type: 'string' },
+    'server-env': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -59,6 +60,7 @@ if (opt.help) {
   process.exit(0);
 }
 // --root measures another built checkout of Postflow (e.g. the previous commit, for a before/after in one session).
+// --server-env sets a POSTFLOW_* variable for the server (repeatable); the bench otherwise clears them all.
 const ROOT = opt.root ? resolve(opt.root) : HERE;
 const BIN = join(ROOT, 'bin', 'postflow.js');
 
@@ -360,6 +362,11 @@ async function runOne(store) {
     POSTFLOW_LOG_LEVEL: opt['log-level'], POSTFLOW_KEY_RATE_LIMIT: '1000000',
   });
   if (pgdb) env.POSTFLOW_DATABASE_URL = pgdb.url;
+  for (const kv of opt['server-env']) {
+    const eq = kv.indexOf('=');
+    if (!kv.startsWith('POSTFLOW_') || eq < 0) die(`--server-env: expected POSTFLOW_NAME=value, got "${kv}"`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
   const nodeArgs = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(opt['cpu-prof'])] : [];
   // cwd is the temp dir, so no postflow.config.json of the checkout is picked up.
   const child = spawn(process.execPath, [...nodeArgs, BIN, 'api'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -109,7 +109,7 @@ const FIELDS: Field[] = [
   { env: 'POSTFLOW_WORKERS', key: 'workers', parse: int(0, 256), def: 4 },
   { env: 'POSTFLOW_DELIVERY_THREADS', key: 'deliveryThreads', parse: (r) => (r === 'auto' ? r : int(0, 16)(r)), def: 'auto' },
   { env: 'POSTFLOW_ACCEPT_THREADS', key: 'acceptThreads', parse: int(0, 16), def: 1 },
-  { env: 'POSTFLOW_SQLITE_CACHE_MB', key: 'sqliteCacheMiB', parse: int(2, 4096), def: 32 },
+  { env: 'POSTFLOW_SQLITE_CACHE_MB', key: 'sqliteCacheMiB', parse: int(2, 4096), def: 16 },
   { env: 'POSTFLOW_LOG_LEVEL', key: 'logLevel', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), def: 'info' },
   { env: 'POSTFLOW_FROM', key: 'from', parse: (r) => { const m = parseMailbox(r); if (typeof m === 'string') throw new Error(m); return m; }, def: 'Postflow <postflow@postflow.local>' },
   { env: 'POSTFLOW_BATCH_SIZE', key: 'batchSize', parse: int(1, 5000), def: 100 },

@@ -20,7 +20,7 @@ const INDEX_SWEEP_MS = 5000;
 /** Page size of a new database file (bytes). */
 const NEW_PAGE_SIZE = 16_384;
 /** The connection's page cache unless configured (MiB). */
-const DEFAULT_CACHE_MIB = 32;
+const DEFAULT_CACHE_MIB = 16;
 
 /** How a SQLite store is run: page cache, and the checkpointer's pace (tests shorten it). */
 export interface SqliteOptions {
