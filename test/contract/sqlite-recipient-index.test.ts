@@ -6,36 +6,91 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteStore } from '../../src/adapters/store/sqlite/sqlite-store.js';
+import { migrationsFor } from '../../src/adapters/store/migrations.js';
 import { newMessage } from './store-contract.js';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('SQLite recipient index', () => {
-  it('indexes 45,000 messages in chunks after the inserts, with searches exact before, during and after', async () => {
+  it('indexes 140,000 messages (three parts) in chunks after the inserts, with searches exact before, during and after', async () => {
     dir = mkdtempSync(join(tmpdir(), 'pf-ridx-'));
     const file = join(dir, 'test.db');
     const store = SqliteStore.open(file);
     await store.migrate();
-    const total = 45_000;
+    const total = 140_000;
     for (let b = 0; b < total / 5000; b++) {
       await store.insertMessages(Array.from({ length: 5000 }, (_, i) => newMessage({ toAddress: `r${(b * 5000 + i) % 1000}@example.com` })));
     }
-    // Every address got 45 messages; the search is exact whatever the indexer has done so far.
-    expect((await store.listMessages({ limit: 100, recipient: 'r7@example.com' })).length).toBe(45);
+    // Every address got 140 messages; the search is exact whatever the indexer has done so far.
+    expect((await store.listMessages({ limit: 1000, recipient: 'r7@example.com' })).length).toBe(140);
     const raw = new BetterSqlite3(file, { readonly: true });
     try {
-      const state = () => raw.prepare('SELECT (SELECT COUNT(*) FROM message_recipients) AS indexed, (SELECT last_rowid FROM recipient_index_state) AS last, (SELECT MAX(rowid) FROM messages) AS max').get() as { indexed: number; last: number; max: number };
+      const state = () => raw.prepare('SELECT (SELECT COUNT(*) FROM message_recipient_parts) AS indexed, (SELECT last_rowid FROM recipient_index_state) AS last, (SELECT MAX(rowid) FROM messages) AS max').get() as { indexed: number; last: number; max: number };
       const deadline = Date.now() + 20_000;
       while (state().last < state().max && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(state()).toEqual({ indexed: total, last: total, max: total });
     } finally {
       raw.close();
     }
-    const found = await store.listMessages({ limit: 100, recipient: 'r7@example.com' });
-    expect(found.length).toBe(45);
-    expect(new Set(found.map((m) => m.id)).size).toBe(45);
+    const found = await store.listMessages({ limit: 1000, recipient: 'r7@example.com' });
+    expect(found.length).toBe(140);
+    expect(new Set(found.map((m) => m.id)).size).toBe(140);
     expect(found.every((m) => m.toAddress === 'r7@example.com')).toBe(true);
     await store.close();
   }, 60_000);
+
+  it('finds a recipient with one primary-key probe per part, and each entry in the part of its rowid', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pf-ridx-'));
+    const file = join(dir, 'test.db');
+    const store = SqliteStore.open(file);
+    await store.migrate();
+    await store.insertMessages(Array.from({ length: 10 }, (_, i) => newMessage({ toAddress: `p${i}@example.com` })));
+    await store.close();
+    const raw = new BetterSqlite3(file);
+    try {
+      raw.exec('INSERT OR IGNORE INTO message_recipient_parts (part, address, message_id) SELECT rowid >> 16, to_address, id FROM messages');
+      raw.exec('UPDATE recipient_index_state SET last_rowid = (SELECT MAX(rowid) FROM messages)');
+      const plan = raw.prepare(`EXPLAIN QUERY PLAN WITH RECURSIVE parts(p) AS (SELECT 0 UNION ALL SELECT p + 1 FROM parts WHERE p < 3)
+        SELECT r.message_id FROM parts JOIN message_recipient_parts r ON r.part = parts.p AND r.address = ?`).all('p1@example.com') as Array<{ detail: string }>;
+      expect(plan.map((p) => p.detail).join(' | ')).toMatch(/SEARCH r USING PRIMARY KEY \(part=\? AND address=\?\)/);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('moves the entries of the index before parts (migration 0004) into their parts (0009)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pf-ridx-'));
+    const file = join(dir, 'test.db');
+    const raw = new BetterSqlite3(file);
+    const before = migrationsFor('sqlite').filter((m) => m.name < '0009');
+    raw.exec('CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)');
+    for (const m of before) {
+      for (const st of m.statements) raw.exec(st);
+      raw.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, 0)').run(m.name);
+    }
+    // Two messages, the second at a rowid of the second part; both indexed the old way.
+    const row = (id: string, rowid: number, to: string) => raw.prepare(`INSERT INTO messages (rowid, id, status, queue_state, priority, due_at, attempts, max_attempts,
+      to_address, to_domain, from_address, variables, headers, tags, created_at, updated_at) VALUES (?, ?, 'queued', 1, 2, 0, 0, 4, ?, 'example.com', 'a@example.com', '{}', '{}', '[]', 0, 0)`).run(rowid, id, to);
+    row('m1', 5, 'old@example.com');
+    row('m2', 70_000, 'old@example.com');
+    raw.exec("INSERT INTO message_recipients (address, message_id) VALUES ('old@example.com', 'm1'), ('old@example.com', 'm2')");
+    raw.exec('UPDATE recipient_index_state SET last_rowid = 70000');
+    raw.close();
+
+    const store = SqliteStore.open(file);
+    expect(await store.migrate()).toContain('0009_recipient-index-parts');
+    const check = new BetterSqlite3(file, { readonly: true });
+    try {
+      expect(check.prepare('SELECT part, address, message_id FROM message_recipient_parts ORDER BY part').all()).toEqual([
+        { part: 0, address: 'old@example.com', message_id: 'm1' },
+        { part: 1, address: 'old@example.com', message_id: 'm2' },
+      ]);
+      expect(check.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'message_recipients'").get()).toEqual({ n: 0 });
+    } finally {
+      check.close();
+    }
+    expect((await store.listMessages({ limit: 10, recipient: 'old@example.com' })).map((m) => m.id)).toEqual(['m2', 'm1']);
+    await store.close();
+  });
 });

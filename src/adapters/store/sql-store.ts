@@ -11,6 +11,7 @@ import * as suppressions from './suppression-queries.js';
 import { resultDetail } from './result-detail.js';
 import { writesActivity, writeDeliveryActivity } from './delivery-activity-sql.js';
 import { insertMessagesPostgres } from './postgres-message-insert.js';
+import { RECIPIENT_PART_SHIFT } from './migrations/0009_recipient-index-parts.js';
 import { QUEUE_LEASED, QUEUE_WAITING, columnRow, eventRow, messageColumns, sliceColumns, rowToApiKey, rowToEvent, rowToMessage, rowToTemplate, rowToTemplateVersion } from './rows.js';
 
 
@@ -194,8 +195,12 @@ export abstract class SqlStore implements Store {
       const r = q.recipient;
       // SQLite indexes recipients behind the accept path (SqliteRecipientIndexer): the index, plus the rows stored
       // after its checkpoint, is every message to `r`. PostgreSQL indexes to_address directly.
+      // The index is in parts of 65,536 messages (migration 0009): one (part, address) probe per part.
       query = this.dialect === 'sqlite'
-        ? query.where('id', 'in', sql<string>`(SELECT message_id FROM message_recipients WHERE address = ${r}
+        ? query.where('id', 'in', sql<string>`(
+            WITH RECURSIVE parts(p) AS (
+              SELECT 0 UNION ALL SELECT p + 1 FROM parts WHERE p < (SELECT last_rowid >> ${sql.lit(RECIPIENT_PART_SHIFT)} FROM recipient_index_state WHERE id = 1))
+            SELECT r.message_id FROM parts JOIN message_recipient_parts r ON r.part = parts.p AND r.address = ${r}
             UNION ALL SELECT id FROM messages WHERE rowid > (SELECT last_rowid FROM recipient_index_state WHERE id = 1) AND to_address = ${r})`)
         : query.where('to_address', '=', r);
     }
