@@ -4,6 +4,7 @@ import { parseMailbox, type Mailbox } from '../domain/address.js';
 import { headerProblem, hasLineBreak } from '../domain/headers.js';
 import { priorityRank } from '../domain/priority.js';
 import type { TemplateSource } from '../compose/template-engine.js';
+import type { MessageColumns } from '../ports/store.js';
 import { MAX_BATCH, SendRequestSchema, type SendRequest } from './send-schema.js';
 import { validator } from './request-validation.js';
 
@@ -21,27 +22,13 @@ export interface Rejected {
  * that need the store (template exists and is active, sender pool, suppression list). `variables`, `headers` and
  * `tags` are JSON text already. Columns, not an object per message: they cross threads cheaply (ADR 0022).
  */
-export interface Drafts {
+export type Drafts = Pick<MessageColumns,
+  'toAddress' | 'toName' | 'toDomain' | 'fromAddress' | 'fromName' | 'replyTo' | 'templateId' | 'subject' | 'html' | 'text' | 'variables'
+  | 'headers' | 'tags' | 'priority' | 'idempotencyKey' | 'senderPool'> & {
   index: number[];
-  toAddress: string[];
-  toName: Array<string | null>;
-  toDomain: string[];
-  fromAddress: string[];
-  fromName: Array<string | null>;
-  replyTo: Array<string | null>;
-  templateId: Array<string | null>;
-  subject: Array<string | null>;
-  html: Array<string | null>;
-  text: Array<string | null>;
-  variables: string[];
-  headers: string[];
-  tags: string[];
-  priority: number[];
   /** The requested send time, or null for "now" (the time the batch is stored). */
   dueAt: Array<number | null>;
-  idempotencyKey: Array<string | null>;
-  senderPool: Array<string | null>;
-}
+};
 
 /** What drafting needs besides the request: the time, the default sender, and a Liquid syntax check for inline content. */
 export interface DraftContext {
