@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from './config.js';
+import { CONFIG_VARIABLES, loadConfig } from './config.js';
 
 const empty = mkdtempSync(join(tmpdir(), 'pf-cfg-'));
 
@@ -50,5 +50,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ POSTFLOW_WORKERS: '2' }, dir)).toMatchObject({ port: 9000, workers: 2 });
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ POSTFLOW_PROT: 1 }));
     expect(() => loadConfig({ POSTFLOW_CONFIG: join(dir, 'bad.json') }, dir)).toThrow(/unknown setting POSTFLOW_PROT/);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('documents every setting, with its default', () => {
+    const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    // A row's first cell names one setting, or several that go together (the DKIM ones).
+    const rows = new Map<string, string>();
+    for (const l of doc.split('\n').filter((x) => x.startsWith('| `POSTFLOW_'))) {
+      for (const name of l.split('|')[1]!.match(/POSTFLOW_[A-Z0-9_]+/g) ?? []) rows.set(name, l);
+    }
+    const missing = CONFIG_VARIABLES.filter((v) => !rows.has(v));
+    expect(missing).toEqual([]);
+    expect(loadConfig({}, empty)).toMatchObject({ acceptThreads: 1, sqliteCacheMiB: 16 });
+    expect(rows.get('POSTFLOW_ACCEPT_THREADS')).toMatch(/^\| `POSTFLOW_ACCEPT_THREADS` \| `1` \|/);
+    expect(rows.get('POSTFLOW_SQLITE_CACHE_MB')).toMatch(/^\| `POSTFLOW_SQLITE_CACHE_MB` \| `16` \|/);
   });
 });
