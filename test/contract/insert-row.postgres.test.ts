@@ -1,23 +1,19 @@
 import { describe, it, expect } from 'vitest';
-import { PostgresStore } from '../../src/adapters/store/postgres/postgres-store.js';
 import { insertMessagesPostgres } from '../../src/adapters/store/postgres-message-insert.js';
 import { messageColumns } from '../../src/adapters/store/rows.js';
 import { heldRow } from '../../src/adapters/store/campaign-run-queries.js';
 import { newMessage } from './store-contract.js';
-import { createTempDatabase, postgresAvailable } from '../support/services.js';
+import { postgresAvailable } from '../support/services.js';
+import { tempPostgresStore } from '../support/temp-stores.js';
 import { describeInsertRowContract } from './insert-row-contract.js';
 
 const available = await postgresAvailable();
 
 describeInsertRowContract('postgres', async () => {
-  const db = await createTempDatabase();
-  const store = PostgresStore.open(db.url);
+  const { store, cleanup } = await tempPostgresStore();
   return {
     store,
-    cleanup: async () => {
-      await store.close();
-      await db.drop();
-    },
+    cleanup,
   };
 }, !available);
 
@@ -25,10 +21,8 @@ describeInsertRowContract('postgres', async () => {
 // through unnest are heldRow's rows, column by column.
 describe.skipIf(!available)('held campaign messages: postgres', () => {
   it('are the rows heldRow describes, column by column', async () => {
-    const db = await createTempDatabase();
-    const store = PostgresStore.open(db.url);
+    const { store, cleanup } = await tempPostgresStore(true);
     try {
-      await store.migrate();
       const k = store.sqlContext().db;
       const a = newMessage({ idempotencyKey: 'campaign:c1:contact-a', priority: 3, variables: { contact_id: 'contact-a', first_name: 'Ada' } });
       const b = { ...a, id: `${a.id}-k`, idempotencyKey: 'campaign:c1:contact-b' };
@@ -41,8 +35,7 @@ describe.skipIf(!available)('held campaign messages: postgres', () => {
       expect({ ...ra, id: null, idempotency_key: null }).toEqual({ ...rb, id: null, idempotency_key: null });
       expect(ra).toMatchObject({ queue_state: null, campaign_id: 'c1', contact_id: 'contact-a', status: 'queued' });
     } finally {
-      await store.close();
-      await db.drop();
+      await cleanup();
     }
   });
 });

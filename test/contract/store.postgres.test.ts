@@ -1,18 +1,15 @@
 import { PostgresStore } from '../../src/adapters/store/postgres/postgres-store.js';
-import { createTempDatabase, postgresAvailable } from '../support/services.js';
+import { postgresAvailable } from '../support/services.js';
+import { tempPostgresStore } from '../support/temp-stores.js';
 import { describeStoreContract } from './store-contract.js';
 
 const available = await postgresAvailable();
 
 describeStoreContract('postgres', async () => {
-  const db = await createTempDatabase();
-  const store = PostgresStore.open(db.url);
+  const { store, url, cleanup } = await tempPostgresStore();
   return {
     store,
-    other: async () => PostgresStore.open(db.url),
-    cleanup: async () => {
-      await store.close();
-      await db.drop();
-    },
+    other: async () => PostgresStore.open(url),
+    cleanup,
   };
 }, !available);
