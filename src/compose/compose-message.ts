@@ -31,7 +31,7 @@ export function messageIdFor(m: Pick<MessageRecord, 'id' | 'fromAddress'>): stri
  * from the message id, so every attempt of one message carries the same Message-ID.
  */
 export function composeMessage(m: ComposeInput, compiled: CompiledTemplate, engine: TemplateEngine, now: number, dkim?: DkimKey): ComposedMessage {
-  const content = engine.render(compiled, m.variables);
+  const content = engine.renderMime(compiled, m.variables);
   const from: Mailbox = { address: m.fromAddress, domain: m.fromAddress.slice(m.fromAddress.lastIndexOf('@') + 1), name: m.fromName ?? undefined };
   const to: Mailbox = { address: m.toAddress, domain: m.toDomain, name: m.toName ?? undefined };
   const messageId = messageIdFor(m);

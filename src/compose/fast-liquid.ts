@@ -84,8 +84,8 @@ function parseOutput(expr: string): Part | null {
   return { path, filters };
 }
 
-/** Compile `source`, or return null when it uses anything outside the subset. `escape` HTML-escapes outputs. */
-export function compileFast(source: string, escape: boolean): FastTemplate | null {
+/** The parts of `source`: text and outputs, or null when it uses anything outside the subset. */
+function parseParts(source: string): Part[] | null {
   if (source.includes('{%') || source.includes('{{-') || source.includes('-}}')) return null;
   const parts: Part[] = [];
   let i = 0;
@@ -104,19 +104,135 @@ export function compileFast(source: string, escape: boolean): FastTemplate | nul
     i = close + 2;
   }
   if (parts.some((p) => typeof p === 'string' && (p.includes('}}') || p.includes('{%')))) return null;
+  return parts;
+}
+
+/** One output's text: the path read, the filters applied, stringified (not escaped). */
+function outputValue(part: Exclude<Part, string>, vars: Record<string, unknown>): string {
+  let v: unknown = vars;
+  for (const k of part.path) v = readProperty(v, k);
+  for (const f of part.filters) v = f(v);
+  return stringify(v);
+}
+
+/** One output's text, escaped for HTML when `escape`. */
+function outputText(part: Exclude<Part, string>, vars: Record<string, unknown>, escape: boolean): string {
+  const text = outputValue(part, vars);
+  return escape ? escapeHtml(text) : text;
+}
+
+/** Compile `source`, or return null when it uses anything outside the subset. `escape` HTML-escapes outputs. */
+export function compileFast(source: string, escape: boolean): FastTemplate | null {
+  const parts = parseParts(source);
+  if (!parts) return null;
   return (vars) => {
     let s = '';
-    for (const part of parts) {
-      if (typeof part === 'string') {
-        s += part;
-        continue;
-      }
-      let v: unknown = vars;
-      for (const k of part.path) v = readProperty(v, k);
-      for (const f of part.filters) v = f(v);
-      const text = stringify(v);
-      s += escape ? escapeHtml(text) : text;
-    }
+    for (const part of parts) s += typeof part === 'string' ? part : outputText(part, vars, escape);
     return s;
   };
+}
+
+/** Where a wire renderer writes: a buffer, the position to write at, and a way to make room. */
+export interface ByteSink {
+  buf: Buffer;
+  pos: number;
+  /** Make room for `n` more bytes at `pos` (may replace `buf`). */
+  ensure(n: number): void;
+}
+
+/**
+ * Renders straight into bytes for the wire: UTF-8 with every line break as CRLF. Answers false, having written
+ * an unspecified part, when an output holds a line break (CR or LF) or half a surrogate pair: then the caller
+ * renders the string and converts that, so that what a text and an output make together is converted exactly as
+ * in the whole string.
+ */
+export type WireTemplate = (vars: Record<string, unknown>, sink: ByteSink) => boolean;
+
+const LINE_BREAK = /[\r\n]/;
+// What may need escaping or stops the wire way: one test for the usual value that holds neither.
+const SPECIAL = /[&<>"'\r\n]/;
+
+/**
+ * Compile `source` for the wire (see WireTemplate): the text between outputs is encoded and given CRLF line ends
+ * once, here, instead of for every message; `trim` renders what `.trim()` of the string would be. Null when the
+ * subset does not cover it, when the output could be empty, when some text ends in a
+ * CR (a CR then LF split across two texts would become two line breaks instead of one) or in half a surrogate pair.
+ */
+export function compileWire(source: string, escape: boolean, trim = false): WireTemplate | null {
+  const parts = parseParts(source);
+  // Only a text that is never empty: the MIME structure depends on whether a part is (see buildMime).
+  if (!parts || parts.every((p) => typeof p !== 'string' || p === '')) return null;
+  // With `trim`, what `.trim()` of the output removes lies in the first and last texts, or, where such a text is
+  // only whitespace, continues into the first (last) output's value: that value is trimmed when rendering.
+  let trimFirst = false;
+  let trimLast = false;
+  if (trim) {
+    const last = parts.length - 1;
+    const head = (parts[0] as string).trimStart();
+    const tail = (parts[last] as string).trimEnd();
+    if (last === 0) parts[0] = (parts[0] as string).trim();
+    else {
+      trimFirst = head === '';
+      trimLast = tail === '';
+      parts[0] = head;
+      parts[last] = tail;
+    }
+    if (parts.length === 1 && parts[0] === '') return null;
+  }
+  if (parts.some((p) => typeof p === 'string' && (p.endsWith('\r') || splitsPair(p)))) return null;
+  const compiled = parts.map((p) => (typeof p === 'string' ? Buffer.from(p.replace(/\r\n|\r|\n/g, '\r\n'), 'utf8') : p));
+  const outputs = parts.filter((p): p is Exclude<Part, string> => typeof p !== 'string');
+  const staticBytes = compiled.reduce((n, p) => n + ('path' in p ? 0 : p.length), 0);
+  // The outputs' texts of the render in progress (renders are synchronous: one at a time per thread).
+  const texts: string[] = new Array(outputs.length);
+  return (vars, sink) => {
+    let need = staticBytes;
+    for (let k = 0; k < outputs.length; k++) {
+      let text = outputValue(outputs[k]!, vars);
+      if (trimFirst && k === 0) text = text.trimStart();
+      if (trimLast && k === outputs.length - 1) text = text.trimEnd();
+      // A value trimmed away would let the trim go on into the text beyond it: the string way does that.
+      if (text === '' && ((trimFirst && k === 0) || (trimLast && k === outputs.length - 1))) return false;
+      if (SPECIAL.test(text)) {
+        if (LINE_BREAK.test(text)) return false;
+        if (escape) text = escapeHtml(text);
+      }
+      if (splitsPair(text)) return false;
+      texts[k] = text;
+      need += text.length * 3;
+    }
+    sink.ensure(need);
+    const buf = sink.buf;
+    let pos = sink.pos;
+    let k = 0;
+    for (const part of compiled) {
+      if ('path' in part) pos = writeText(buf, pos, texts[k++]!);
+      else {
+        buf.set(part, pos);
+        pos += part.length;
+      }
+    }
+    sink.pos = pos;
+    return true;
+  };
+}
+
+/** True when `s` starts with a low or ends with a high surrogate: half of a pair that the text next to it may complete. */
+function splitsPair(s: string): boolean {
+  if (s === '') return false;
+  const first = s.charCodeAt(0);
+  const last = s.charCodeAt(s.length - 1);
+  return (first >= 0xdc00 && first <= 0xdfff) || (last >= 0xd800 && last <= 0xdbff);
+}
+
+/** Write `s` as UTF-8 at `pos`; returns the position after it. Short ASCII texts are copied by hand (no native call). */
+function writeText(buf: Buffer, pos: number, s: string): number {
+  const n = s.length;
+  if (n > 64) return pos + buf.write(s, pos, 'utf8');
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return pos + buf.write(s, pos, 'utf8');
+    buf[pos + i] = c;
+  }
+  return pos + n;
 }

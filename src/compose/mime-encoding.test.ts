@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { encodeBody, encodeDisplayName, encodeHeaderValue, rfc5322Date } from './mime-encoding.js';
+import { encodeDisplayName, encodeHeaderValue, MimeWriter, rfc5322Date } from './mime-encoding.js';
 
 describe('MIME encodings', () => {
   it('leaves ASCII headers alone and encodes others in words of at most 75 characters', () => {
@@ -19,11 +19,41 @@ describe('MIME encodings', () => {
   });
 
   it('sends ASCII bodies as 7bit with CRLF and others as base64 in 76-character lines', () => {
-    expect(encodeBody('a\nb\r\nc')).toEqual({ encoding: '7bit', content: 'a\r\nb\r\nc' });
-    const b = encodeBody('ü'.repeat(100));
-    expect(b.encoding).toBe('base64');
-    expect(b.content.split('\r\n').every((l) => l.length <= 76)).toBe(true);
-    expect(encodeBody('x'.repeat(1200)).encoding).toBe('base64');
+    const w = new MimeWriter();
+    const body = (s: string): { encoding: string; content: string } => {
+      w.reset();
+      w.prepareBody(0, s);
+      w.writeBody(0);
+      return { encoding: w.encoding(0), content: w.finish().toString('latin1') };
+    };
+    expect(body('a\nb\r\nc\rd')).toEqual({ encoding: '7bit', content: 'a\r\nb\r\nc\r\nd' });
+    expect(body('')).toEqual({ encoding: '7bit', content: '' });
+    // Every length around a line's 57 bytes: lines of 76, CRLF between them and none after the last.
+    for (let n = 1; n <= 200; n++) {
+      const s = 'ü'.repeat(n);
+      const b = body(s);
+      expect(b.encoding).toBe('base64');
+      const lines = b.content.split('\r\n');
+      expect(lines.slice(0, -1).every((l) => l.length === 76)).toBe(true);
+      expect(lines.at(-1)!.length).toBeGreaterThan(0);
+      expect(lines.at(-1)!.length).toBeLessThanOrEqual(76);
+      expect(Buffer.from(lines.join(''), 'base64').toString('utf8')).toBe(s);
+    }
+    // Lines are counted with their CR, as RFC 5322's 998 characters: 997 + CR fits, 998 + CR does not.
+    expect(body(`${'x'.repeat(997)}\nend`).encoding).toBe('7bit');
+    expect(body(`${'x'.repeat(998)}\nend`).encoding).toBe('base64');
+    expect(body('x'.repeat(998)).encoding).toBe('7bit');
+    expect(body('x'.repeat(999)).encoding).toBe('base64');
+  });
+
+  it('hands out messages that later ones do not overwrite', () => {
+    const w = new MimeWriter();
+    const made = Array.from({ length: 300 }, (_, i) => {
+      w.reset();
+      w.text(`message ${i} `.repeat(50));
+      return w.finish();
+    });
+    made.forEach((b, i) => expect(b.toString('latin1')).toBe(`message ${i} `.repeat(50)));
   });
 
   it('formats RFC 5322 dates in UTC', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Mailbox } from '../domain/address.js';
-import { encodeBody, encodeDisplayName, encodeHeaderValue, rfc5322Date } from './mime-encoding.js';
+import type { MimeBody } from './template-engine.js';
+import { encodeDisplayName, encodeHeaderValue, MimeWriter, rfc5322Date } from './mime-encoding.js';
 
 /** Everything needed to build one message's MIME bytes. */
 export interface MimeInput {
@@ -8,8 +9,9 @@ export interface MimeInput {
   to: Mailbox;
   replyTo?: string | null;
   subject: string;
-  html: string;
-  text: string | null;
+  /** A string, or a wire renderer with its variables (TemplateEngine.renderMime). */
+  html: MimeBody;
+  text: MimeBody | null;
   /** Extra headers, already validated (no CR/LF, not reserved). */
   headers: Record<string, string>;
   /** Message-ID without angle brackets. */
@@ -21,6 +23,11 @@ export interface MimeInput {
 // counter. One randomBytes call per message cost ~8 µs of the compose path (profile in bench/RESULTS.md).
 const BOUNDARY_PREFIX = `pf-${randomBytes(9).toString('base64url')}-`;
 let boundaryCount = 0;
+
+// This thread's writer: buildMime is synchronous, so one message at a time uses it.
+const writer = new MimeWriter();
+const TEXT = 0;
+const HTML = 1;
 
 function mailbox(m: Mailbox): string {
   return m.name ? `${encodeDisplayName(m.name)} <${m.address}>` : m.address;
@@ -44,22 +51,33 @@ export function buildMime(input: MimeInput): Buffer {
   if (input.replyTo) head.push(`Reply-To: ${input.replyTo}`);
   for (const [name, value] of Object.entries(input.headers)) head.push(`${name}: ${encodeHeaderValue(value)}`);
 
-  if (input.html === '' && input.text) {
-    const text = encodeBody(input.text);
-    head.push('Content-Type: text/plain; charset=utf-8', `Content-Transfer-Encoding: ${text.encoding}`);
-    return Buffer.from(`${head.join('\r\n')}\r\n\r\n${text.content}\r\n`, 'utf8');
+  // Both bodies are prepared first: which of them is empty decides the structure.
+  const w = writer;
+  w.reset();
+  const hasText = input.text !== null && w.prepareBody(TEXT, input.text) > 0;
+  const hasHtml = w.prepareBody(HTML, input.html) > 0;
+  if (!hasHtml && hasText) {
+    head.push('Content-Type: text/plain; charset=utf-8', `Content-Transfer-Encoding: ${w.encoding(TEXT)}`);
+    return single(w, head, TEXT);
   }
-  const html = encodeBody(input.html);
-  if (input.text === null || input.text === '') {
-    head.push('Content-Type: text/html; charset=utf-8', `Content-Transfer-Encoding: ${html.encoding}`);
-    return Buffer.from(`${head.join('\r\n')}\r\n\r\n${html.content}\r\n`, 'utf8');
+  if (!hasText) {
+    head.push('Content-Type: text/html; charset=utf-8', `Content-Transfer-Encoding: ${w.encoding(HTML)}`);
+    return single(w, head, HTML);
   }
-  const text = encodeBody(input.text);
   const boundary = BOUNDARY_PREFIX + (boundaryCount++).toString(36);
   head.push(`Content-Type: multipart/alternative; boundary="${boundary}"`);
-  const parts = [
-    `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ${text.encoding}\r\n\r\n${text.content}`,
-    `--${boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: ${html.encoding}\r\n\r\n${html.content}`,
-  ];
-  return Buffer.from(`${head.join('\r\n')}\r\n\r\n${parts.join('\r\n')}\r\n--${boundary}--\r\n`, 'utf8');
+  w.text(`${head.join('\r\n')}\r\n\r\n--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ${w.encoding(TEXT)}\r\n\r\n`);
+  w.writeBody(TEXT);
+  w.text(`\r\n--${boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: ${w.encoding(HTML)}\r\n\r\n`);
+  w.writeBody(HTML);
+  w.text(`\r\n--${boundary}--\r\n`);
+  return w.finish();
+}
+
+/** A one-part message: the headers, a blank line, the prepared body and a final CRLF. */
+function single(w: MimeWriter, head: string[], slot: 0 | 1): Buffer {
+  w.text(`${head.join('\r\n')}\r\n\r\n`);
+  w.writeBody(slot);
+  w.text('\r\n');
+  return w.finish();
 }

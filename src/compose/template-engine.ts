@@ -1,7 +1,7 @@
 import { Liquid, type Template } from 'liquidjs';
 import { AppError } from '../domain/errors.js';
 import { htmlToText } from './html-to-text.js';
-import { compileFast, type FastTemplate } from './fast-liquid.js';
+import { compileFast, compileWire, type FastTemplate, type WireTemplate } from './fast-liquid.js';
 
 /** Liquid sources of one template version (or of a message's inline content). */
 export interface TemplateSource {
@@ -14,6 +14,8 @@ export interface TemplateSource {
 export interface CompiledPart {
   liquid: Template[];
   fast: FastTemplate | null;
+  /** Renders into wire bytes (subject excluded: it goes into a header). */
+  wire: WireTemplate | null;
 }
 
 /** The three parts compiled; rendering never parses again. */
@@ -22,6 +24,16 @@ export interface CompiledTemplate {
   html: CompiledPart;
   /** null: the text part is converted from each rendered HTML. */
   text: CompiledPart | null;
+}
+
+/** A body for buildMime: a rendered string, or a wire renderer with its variables (and the string renderer for its fallback). */
+export type MimeBody = string | { wire: WireTemplate; string: FastTemplate; trim: boolean; variables: Record<string, unknown> };
+
+/** The output of `renderMime`. */
+export interface MimeContent {
+  subject: string;
+  html: MimeBody;
+  text: MimeBody;
 }
 
 /** The output of one render. */
@@ -47,18 +59,20 @@ export class TemplateEngine {
 
   /** Parse all parts, or throw TEMPLATE_SYNTAX naming the field, line and column. */
   compile(src: TemplateSource, fieldPrefix = ''): CompiledTemplate {
-    const html = this.part(this.htmlLiquid, src.html, `${fieldPrefix}html`, true);
+    const html = this.part(this.htmlLiquid, src.html, `${fieldPrefix}html`, 'html');
     return {
-      subject: this.part(this.plainLiquid, src.subject, `${fieldPrefix}subject`, false),
+      subject: this.part(this.plainLiquid, src.subject, `${fieldPrefix}subject`, 'subject'),
       html,
-      text: src.text === null || src.text === '' ? this.deriveText(src.html) : this.part(this.plainLiquid, src.text, `${fieldPrefix}text`, false),
+      text: src.text === null || src.text === '' ? this.deriveText(src.html) : this.part(this.plainLiquid, src.text, `${fieldPrefix}text`, 'text'),
     };
   }
 
-  private part(engine: Liquid, source: string, field: string, escape: boolean): CompiledPart {
-    // liquidjs parses first: it is the judge of syntax, the fast renderer only an accelerator.
+  private part(engine: Liquid, source: string, field: string, kind: 'subject' | 'html' | 'text'): CompiledPart {
+    // liquidjs parses first: it is the judge of syntax, the fast renderers only accelerators.
     const liquid = this.parse(engine, source, field);
-    return { liquid, fast: compileFast(source, escape) };
+    // HTML is escaped; text is trimmed (see render); the subject goes into a header, never on the wire as it is.
+    const wire = kind === 'subject' ? null : compileWire(source, kind === 'html', kind === 'text');
+    return { liquid, fast: compileFast(source, kind === 'html'), wire };
   }
 
   /**
@@ -69,7 +83,7 @@ export class TemplateEngine {
     if (html === '' || /\{[{%][^}]*</.test(html)) return null;
     const source = htmlToText(html);
     try {
-      return { liquid: this.plainLiquid.parse(source), fast: compileFast(source, false) };
+      return { liquid: this.plainLiquid.parse(source), fast: compileFast(source, false), wire: compileWire(source, false, true) };
     } catch {
       return null;
     }
@@ -109,6 +123,26 @@ export class TemplateEngine {
         html,
         text: c.text ? this.renderPart(this.plainLiquid, c.text, variables).trim() : htmlToText(html),
       };
+    } catch (err) {
+      throw new AppError('TEMPLATE_RENDER_FAILED', `template could not be rendered: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * Render for a MIME message: the subject as a string, the bodies as wire renderers with their variables where
+   * the template allows (buildMime writes them straight into the message's bytes), else as strings.
+   */
+  renderMime(c: CompiledTemplate, variables: Record<string, unknown>): MimeContent {
+    try {
+      const subject = this.renderPart(this.plainLiquid, c.subject, variables).trim();
+      if (!c.text) {
+        const html = this.renderPart(this.htmlLiquid, c.html, variables);
+        return { subject, html, text: htmlToText(html) };
+      }
+      // The text part is trimmed, as by `render` (its wire renderer was compiled to do the same).
+      const text: MimeBody = c.text.wire && c.text.fast ? { wire: c.text.wire, string: c.text.fast, trim: true, variables } : this.renderPart(this.plainLiquid, c.text, variables).trim();
+      const html: MimeBody = c.html.wire && c.html.fast ? { wire: c.html.wire, string: c.html.fast, trim: false, variables } : this.renderPart(this.htmlLiquid, c.html, variables);
+      return { subject, html, text };
     } catch (err) {
       throw new AppError('TEMPLATE_RENDER_FAILED', `template could not be rendered: ${(err as Error).message}`, { cause: err });
     }
