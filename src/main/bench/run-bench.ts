@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { QUEUE_LEASED, QUEUE_WAITING } from '../../adapters/store/rows.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { benchMessage, benchTemplate } from './bench-content.js';
 import { cpuSeconds, peakRssMiB, quantile } from './proc-stats.js';
@@ -134,11 +135,15 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
 
     let counts: Record<string, number> = {};
     const watch = new BetterSqlite3(join(dataDir, 'postflow.db'), { readonly: true });
+    // While messages are in the queue, only they are counted, through the queue's partial indexes: a count by
+    // status scans every row: 22 ms of CPU per poll at 50,000 rows, five polls a second, ~11 % of a core taken from
+    // the processes measured (0.7 ms through the indexes).
+    const inQueue = watch.prepare(`SELECT (SELECT count(*) FROM messages WHERE queue_state = ${QUEUE_WAITING}) + (SELECT count(*) FROM messages WHERE queue_state = ${QUEUE_LEASED})`).pluck();
     await waitFor('every message to reach a final state', async () => {
+      if ((inQueue.get() as number) > 0) return false;
       counts = statusCounts(watch);
       const final = Object.entries(counts).filter(([k]) => !['queued', 'sending', 'deferred'].includes(k)).reduce((a, [, v]) => a + v, 0);
       return final >= o.messages;
-      // Counting is a scan in this process; polling often would still take CPU from the processes measured.
     }, deadline, 200);
     watch.close();
     const deliverSeconds = (performance.now() - start) / 1000;
