@@ -7,7 +7,8 @@
  */
 
 type Filter = (v: unknown) => unknown;
-type Part = string | { path: string[]; filters: Filter[] };
+/** Text, or an output: its path and filters, and `key`, its expression as written (equal keys render equally). */
+type Part = string | { path: string[]; filters: Filter[]; key: string };
 
 /** A template compiled to parts; render with variables. */
 export type FastTemplate = (vars: Record<string, unknown>) => string;
@@ -81,7 +82,7 @@ function parseOutput(expr: string): Part | null {
     if (!f) return null;
     filters.push(f);
   }
-  return { path, filters };
+  return { path, filters, key: expr.trim() };
 }
 
 /** The parts of `source`: text and outputs, or null when it uses anything outside the subset. */
@@ -183,21 +184,56 @@ export function compileWire(source: string, escape: boolean, trim = false): Wire
   const compiled = parts.map((p) => (typeof p === 'string' ? Buffer.from(p.replace(/\r\n|\r|\n/g, '\r\n'), 'utf8') : p));
   const outputs = parts.filter((p): p is Exclude<Part, string> => typeof p !== 'string');
   const staticBytes = compiled.reduce((n, p) => n + ('path' in p ? 0 : p.length), 0);
-  // The outputs' texts of the render in progress (renders are synchronous: one at a time per thread).
+  // A template repeats outputs ({{ product }} in every row): each distinct one is worked out once per render.
+  const distinct = new Map<string, number>();
+  const slotOf = outputs.map((o) => {
+    if (!distinct.has(o.key)) distinct.set(o.key, distinct.size);
+    return distinct.get(o.key)!;
+  });
+  const firstOf = [...distinct.values()].map((slot) => outputs[slotOf.indexOf(slot)]!);
+  // Per render (renders are synchronous: one at a time per thread): each distinct output's value and its checked
+  // text, valid while their stamp is the render's, and each output's text to write.
+  let render = 0;
+  const valueStamp = new Array<number>(firstOf.length).fill(0);
+  const values: string[] = new Array(firstOf.length);
+  const textStamp = new Array<number>(firstOf.length).fill(0);
+  const checked: string[] = new Array(firstOf.length);
   const texts: string[] = new Array(outputs.length);
+  const last = outputs.length - 1;
+  // The text to write for a value, or null when the wire way cannot take it.
+  const check = (text: string): string | null => {
+    if (SPECIAL.test(text)) {
+      if (LINE_BREAK.test(text)) return null;
+      if (escape) text = escapeHtml(text);
+    }
+    return splitsPair(text) ? null : text;
+  };
   return (vars, sink) => {
+    render++;
     let need = staticBytes;
-    for (let k = 0; k < outputs.length; k++) {
-      let text = outputValue(outputs[k]!, vars);
-      if (trimFirst && k === 0) text = text.trimStart();
-      if (trimLast && k === outputs.length - 1) text = text.trimEnd();
-      // A value trimmed away would let the trim go on into the text beyond it: the string way does that.
-      if (text === '' && ((trimFirst && k === 0) || (trimLast && k === outputs.length - 1))) return false;
-      if (SPECIAL.test(text)) {
-        if (LINE_BREAK.test(text)) return false;
-        if (escape) text = escapeHtml(text);
+    for (let k = 0; k <= last; k++) {
+      const slot = slotOf[k]!;
+      if (valueStamp[slot] !== render) {
+        values[slot] = outputValue(firstOf[slot]!, vars);
+        valueStamp[slot] = render;
       }
-      if (splitsPair(text)) return false;
+      let text: string | null;
+      if ((trimFirst && k === 0) || (trimLast && k === last)) {
+        let t = values[slot]!;
+        if (trimFirst && k === 0) t = t.trimStart();
+        if (trimLast && k === last) t = t.trimEnd();
+        // A value trimmed away would let the trim go on into the text beyond it: the string way does that.
+        text = t === '' ? null : check(t);
+      } else {
+        if (textStamp[slot] !== render) {
+          const c = check(values[slot]!);
+          if (c === null) return false;
+          checked[slot] = c;
+          textStamp[slot] = render;
+        }
+        text = checked[slot]!;
+      }
+      if (text === null) return false;
       texts[k] = text;
       need += text.length * 3;
     }
