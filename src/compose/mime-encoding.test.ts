@@ -46,6 +46,20 @@ describe('MIME encodings', () => {
     expect(body('x'.repeat(999)).encoding).toBe('base64');
   });
 
+  it('lets go of buffers a large message grew, and goes on writing whole messages', () => {
+    const w = new MimeWriter();
+    for (const s of ['é'.repeat(1_500_000), 'short\nbody', 'ü'.repeat(70_000)]) {
+      w.reset();
+      w.text('H: v\r\n\r\n');
+      w.prepareBody(0, s);
+      w.writeBody(0);
+      const out = w.finish().toString('latin1');
+      const body = out.slice('H: v\r\n\r\n'.length);
+      const decoded = w.encoding(0) === 'base64' ? Buffer.from(body.replace(/\r\n/g, ''), 'base64').toString('utf8') : body;
+      expect(decoded).toBe(s.replace(/\n/g, '\r\n'));
+    }
+  });
+
   it('hands out messages that later ones do not overwrite', () => {
     const w = new MimeWriter();
     const made = Array.from({ length: 300 }, (_, i) => {

@@ -53,6 +53,9 @@ const MAX_LINE = 998;
 /** Base64 lines of 76 characters (RFC 2045 §6.8). */
 const B64_LINE = 76;
 
+/** Work buffers larger than this, grown for one large message, are not kept for the next. */
+const KEEP_BYTES = 1024 * 1024;
+
 /** Finished messages are cut from slabs of this size (see MimeWriter.finish). */
 const SLAB_BYTES = 128 * 1024;
 
@@ -96,9 +99,12 @@ export class MimeWriter {
     },
   };
 
-  /** Start a new message. */
+  /** Start a new message. Buffers that a large message grew past KEEP_BYTES are let go (a thread lives long). */
   reset(): void {
     this.pos = 0;
+    if (this.out.length > KEEP_BYTES) this.out = Buffer.allocUnsafeSlow(32 * 1024);
+    if (this.utf8.length > KEEP_BYTES) this.utf8 = Buffer.allocUnsafeSlow(16 * 1024);
+    for (const b of this.slots) if (b.crlf.length > KEEP_BYTES) b.crlf = Buffer.allocUnsafeSlow(16 * 1024);
   }
 
   /** Append `s` as UTF-8 (headers and MIME structure). */

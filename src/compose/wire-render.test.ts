@@ -50,6 +50,23 @@ describe('rendering for the wire', () => {
     expect(compileWire('Hi {{ a }}\n', false, true)).not.toBeNull();
   });
 
+  it('grows its buffers for a large message, and the next small one is whole too', () => {
+    const engine = new TemplateEngine();
+    const row = '<tr><td>{{ product }} — {{ price }}</td></tr>\n';
+    const c = engine.compile({ subject: 's', html: row.repeat(3_000), text: 'Total {{ price }}' });
+    const small = engine.compile({ subject: 's', html: '<p>{{ product }}</p>', text: null });
+    const vars = { product: 'Boots', price: '€10' };
+    for (const [tpl, expected] of [[c, `<tr><td>Boots — €10</td></tr>\r\n`.repeat(3_000)], [small, '<p>Boots</p>'], [c, `<tr><td>Boots — €10</td></tr>\r\n`.repeat(3_000)]] as const) {
+      const mime = engine.renderMime(tpl, vars);
+      const raw = buildMime({ ...base, subject: 's', html: mime.html, text: mime.text }).toString('latin1');
+      const html = raw.slice(raw.lastIndexOf('Content-Type: text/html'));
+      const body = html.slice(html.indexOf('\r\n\r\n') + 4).replace(/\r\n--[^\r]*--\r\n$|\r\n$/, '');
+      const decoded = html.includes('base64') ? Buffer.from(body.replace(/\r\n/g, ''), 'base64').toString('utf8') : body;
+      expect(decoded).toBe(expected);
+      expect(bytes({ ...base, subject: 's', html: mime.html, text: mime.text })).toBe(bytes({ ...base, subject: 's', ...engine.render(tpl, vars) }));
+    }
+  });
+
   it('hands a value with a line break back to the string way', () => {
     const engine = new TemplateEngine();
     const c = engine.compile({ subject: 's', html: '<p>{{ a }}</p>', text: 'Dear {{ a }},\nthanks' });
