@@ -64,6 +64,14 @@ function room(buf: Buffer, size: number): Buffer {
   return buf.length >= size ? buf : Buffer.allocUnsafeSlow(Math.max(size, buf.length * 2));
 }
 
+/** `buf` if it holds `used + extra` bytes, else a larger buffer holding its first `used` bytes. */
+function grown(buf: Buffer, used: number, extra: number): Buffer {
+  if (used + extra <= buf.length) return buf;
+  const bigger = room(buf, used + extra);
+  bigger.set(buf.subarray(0, used));
+  return bigger;
+}
+
 /** A prepared body: its bytes with CRLF line ends (in a buffer reused per message), their length, its encoding. */
 interface BodySlot {
   crlf: Buffer;
@@ -92,10 +100,7 @@ export class MimeWriter {
     buf: this.out,
     pos: 0,
     ensure(n: number): void {
-      if (this.pos + n <= this.buf.length) return;
-      const bigger = Buffer.allocUnsafeSlow(Math.max(this.pos + n, this.buf.length * 2));
-      bigger.set(this.buf.subarray(0, this.pos));
-      this.buf = bigger;
+      this.buf = grown(this.buf, this.pos, n);
     },
   };
 
@@ -246,10 +251,7 @@ export class MimeWriter {
   }
 
   private ensure(extra: number): void {
-    if (this.pos + extra <= this.out.length) return;
-    const bigger = Buffer.allocUnsafeSlow(Math.max(this.pos + extra, this.out.length * 2));
-    bigger.set(this.out.subarray(0, this.pos));
-    this.out = bigger;
+    this.out = grown(this.out, this.pos, extra);
   }
 }
 

@@ -140,8 +140,13 @@ export class TemplateEngine {
         return { subject, html, text: htmlToText(html) };
       }
       // The text part is trimmed, as by `render` (its wire renderer was compiled to do the same).
-      const text: MimeBody = c.text.wire && c.text.fast ? { wire: c.text.wire, string: c.text.fast, trim: true, variables } : this.renderPart(this.plainLiquid, c.text, variables).trim();
-      const html: MimeBody = c.html.wire && c.html.fast ? { wire: c.html.wire, string: c.html.fast, trim: false, variables } : this.renderPart(this.htmlLiquid, c.html, variables);
+      const body = (p: CompiledPart, engine: Liquid, trim: boolean): MimeBody => {
+        if (p.wire && p.fast) return { wire: p.wire, string: p.fast, trim, variables };
+        const s = this.renderPart(engine, p, variables);
+        return trim ? s.trim() : s;
+      };
+      const text = body(c.text, this.plainLiquid, true);
+      const html = body(c.html, this.htmlLiquid, false);
       return { subject, html, text };
     } catch (err) {
       throw new AppError('TEMPLATE_RENDER_FAILED', `template could not be rendered: ${(err as Error).message}`, { cause: err });

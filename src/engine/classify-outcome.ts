@@ -36,8 +36,8 @@ export function classifyOutcome(m: MessageRecord, out: SendOutcome, ctx: Classif
     r.suppress = verdict.suppress ? { reason: 'hard_bounce', detail: out.response } : undefined;
     return r;
   }
-  if (at - m.createdAt > ctx.queueLifetimeMs) {
-    return failed('failed', `expired in queue after ${Math.round((at - m.createdAt) / 3600_000)} h; last: ${out.response}`);
+  if (processingMs > ctx.queueLifetimeMs) {
+    return failed('failed', `expired in queue after ${Math.round(processingMs / 3600_000)} h; last: ${out.response}`);
   }
   if (out.throttle && ctx.throttleSlot !== undefined) {
     detail.reason = 'receiver throttling: domain slowed';
