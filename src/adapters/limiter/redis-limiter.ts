@@ -1,8 +1,11 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyRequire } from '../lazy-require.js';
 import { backoffFactor, type BackoffSpec } from '../../domain/domain-backoff.js';
 import { AppError } from '../../domain/errors.js';
 import type { LimitKey, Limiter } from '../../ports/limiter.js';
 import { RESERVE_LUA, SLOW_DOWN_LUA } from './redis-limiter-scripts.js';
+
+const ioredis = lazyRequire<typeof import('ioredis')>('ioredis');
 
 /** How a Redis limiter reaches its server. */
 export interface RedisLimiterOptions {
@@ -47,7 +50,7 @@ export class RedisLimiter implements Limiter {
     this.where = redactRedisUrl(opts.url);
     // Lazy: a process that never throttles (postflow send, an api without workers until /ready) opens no socket.
     // One retry per command and a command timeout bound how long a call can hang while Redis is away.
-    const redis = new Redis(opts.url, {
+    const redis = new (ioredis().Redis)(opts.url, {
       lazyConnect: true, connectTimeout: timeout, commandTimeout: timeout, maxRetriesPerRequest: 1,
       retryStrategy: (times) => Math.min(100 * times, 2000), connectionName: 'postflow-limiter',
     });

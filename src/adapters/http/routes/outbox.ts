@@ -1,9 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { simpleParser } from 'mailparser';
+import { lazyRequire } from '../../lazy-require.js';
 import { AppError } from '../../../domain/errors.js';
 import type { CaptureTransport } from '../../transports/capture/capture-transport.js';
 import { errorResponses } from '../schemas.js';
+
+const mailparser = lazyRequire<typeof import('mailparser')>('mailparser');
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9A-Z]{26}$' }) });
 
@@ -43,7 +45,7 @@ export function outboxRoutes(capture: CaptureTransport): FastifyPluginAsyncTypeb
       },
     }, async (req) => {
       const raw = await load(req.params.id);
-      const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
+      const parsed = await mailparser().simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
       return { id: req.params.id, headers: headerList(raw), subject: parsed.subject ?? '', text: parsed.text ?? '', html: typeof parsed.html === 'string' ? parsed.html : '' };
     });
 

@@ -1,14 +1,17 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import { migrationsFor } from '../migrations.js';
 import { SqlStore } from '../sql-store.js';
+import { lazyRequire } from '../../lazy-require.js';
+
+const pgDriver = lazyRequire<typeof pg>('pg');
 
 // BIGINT (int8) columns hold epoch milliseconds, well inside Number's exact range: read them as numbers.
 const INT8_OID = 20;
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === INT8_OID ? (v: string) => Number(v) : pgDriver().types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 /** The shared store for scale-out: many API and worker processes on one PostgreSQL database. */
@@ -22,7 +25,7 @@ export class PostgresStore extends SqlStore {
 
   /** Connect a pool of at most `max` connections to `url`. */
   static open(url: string, max = 10): PostgresStore {
-    const pool = new pg.Pool({ connectionString: url, max, types });
+    const pool = new (pgDriver().Pool)({ connectionString: url, max, types });
     // An idle client that loses its server must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -1,7 +1,10 @@
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import { lazyRequire } from '../../lazy-require.js';
 import type { OutgoingMessage, SendHooks, SendOutcome, Transport } from '../../../ports/transport.js';
 import { SendSlots } from '../send-slots.js';
 import { classifySesError } from './classify-ses-error.js';
+
+const sdk = lazyRequire<typeof import('@aws-sdk/client-sesv2')>('@aws-sdk/client-sesv2');
 
 /** Where and as whom the SES transport sends. */
 export interface SesTransportOptions {
@@ -37,7 +40,7 @@ export class SesTransport implements Transport {
   private destroyed = false;
 
   constructor(private readonly opts: SesTransportOptions) {
-    this.client = new SESv2Client({
+    this.client = new (sdk().SESv2Client)({
       region: opts.region,
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
@@ -69,7 +72,7 @@ export class SesTransport implements Transport {
   private async sendOne(m: OutgoingMessage): Promise<SendOutcome> {
     if (this.closed) return closedOutcome();
     try {
-      const out = await this.client.send(new SendEmailCommand({
+      const out = await this.client.send(new (sdk().SendEmailCommand)({
         FromEmailAddress: this.opts.fromEmailAddress ?? m.envelope.from,
         Destination: { ToAddresses: m.envelope.to },
         Content: { Raw: { Data: m.raw } },
