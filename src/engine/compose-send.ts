@@ -73,31 +73,45 @@ export class InProcessComposeSend implements ComposeSend {
 }
 
 /**
+ * Accepted messages waiting for the end of the current pass of the event loop, by journal: everything a thread
+ * reads in one pass (answers from every connection, for every batch in flight) goes out in one write(2).
+ */
+const unwritten = new Map<SentJournal, SentEntry[]>();
+
+function noteSent(journal: SentJournal, entry: SentEntry): void {
+  let entries = unwritten.get(journal);
+  if (!entries) {
+    unwritten.set(journal, (entries = []));
+    setImmediate(flushSentNotes, journal);
+  }
+  entries.push(entry);
+}
+
+/** Write what waits for `journal` now: at the end of each pass of the event loop, and before the journal is closed. */
+export function flushSentNotes(journal: SentJournal): void {
+  const entries = unwritten.get(journal);
+  if (!entries) return;
+  unwritten.delete(journal);
+  try {
+    journal.note(entries);
+  } catch {
+    // A journal that cannot be written only loses crash recovery (see journalHooks).
+  }
+}
+
+/**
  * Transport.sendBatch hooks that keep the sent journal (docs/adr/0012-sent-journal.md):
- * - every accepted message is noted in the same turn of the event loop as the receiver's answer (answers read
- *   together share one write);
+ * - every accepted message is noted in the pass of the event loop that read the receiver's answer: the answers read
+ *   in one pass share one write, made before the thread waits for I/O again;
  * - a message with an in-doubt attempt (`inDoubt[i]`, from its policy) is noted, synchronously, just before its end
  *   of data goes out, so that recovery can tell it may have been delivered.
  * A journal that cannot be written (disk full) only loses crash recovery — those messages would be sent again after
  * a crash — so delivery goes on.
  */
 export function journalHooks(journal: SentJournal, outgoing: OutgoingMessage[], inDoubt: ReadonlyArray<number | undefined>, transport: string): SendHooks {
-  let pending: SentEntry[] = [];
   return {
     onOutcome: (i, o) => {
-      if (!o.ok) return;
-      if (pending.length === 0) {
-        queueMicrotask(() => {
-          const entries = pending;
-          pending = [];
-          try {
-            journal.note(entries);
-          } catch {
-            // See above: recovery is lost for these, delivery is not.
-          }
-        });
-      }
-      pending.push({ id: outgoing[i]!.id, providerMessageId: o.providerMessageId, transport, response: o.response });
+      if (o.ok) noteSent(journal, { id: outgoing[i]!.id, providerMessageId: o.providerMessageId, transport, response: o.response });
     },
     onCommitting: (i) => {
       const attempt = inDoubt[i];

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { InDoubtEntry, SentEntry, SentJournal } from '../ports/sent-journal.js';
 import type { OutgoingMessage } from '../ports/transport.js';
-import { journalHooks } from './compose-send.js';
+import { flushSentNotes, journalHooks } from './compose-send.js';
 
 const msg = (id: string): OutgoingMessage => ({ id, messageId: `${id}@x`, envelope: { from: 'a@x', to: ['b@y'] }, raw: Buffer.from('') });
 const journalOf = (writes: SentEntry[][], doubts: InDoubtEntry[] = []): SentJournal => ({
@@ -9,16 +9,39 @@ const journalOf = (writes: SentEntry[][], doubts: InDoubtEntry[] = []): SentJour
 });
 
 describe('journalHooks', () => {
-  it('notes accepted messages only, answers of one turn in one write, before the next turn', async () => {
+  const nextPass = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('notes accepted messages only; the answers of one pass of the event loop, of every batch, in one write', async () => {
     const writes: SentEntry[][] = [];
-    const out = [msg('m0'), msg('m1'), msg('m2')];
-    const { onOutcome: on } = journalHooks(journalOf(writes), out, [], 'smtp');
+    const journal = journalOf(writes);
+    const { onOutcome: on } = journalHooks(journal, [msg('m0'), msg('m1'), msg('m2')], [], 'smtp');
+    const { onOutcome: other } = journalHooks(journal, [msg('n0')], [], 'smtp'); // another batch, same thread
     on!(0, { ok: true, providerMessageId: 'q0', response: '250 ok' });
     on!(1, { ok: false, permanent: true, code: 550, response: '550 no' });
+    await Promise.resolve(); // answers handled in later microtasks of the same pass join the same write
+    other!(0, { ok: true, providerMessageId: 'r0', response: '250 ok' });
     on!(2, { ok: true, providerMessageId: 'q2', response: '250 ok' });
     expect(writes).toEqual([]);
-    await Promise.resolve();
-    expect(writes).toEqual([[{ id: 'm0', providerMessageId: 'q0', transport: 'smtp', response: '250 ok' }, { id: 'm2', providerMessageId: 'q2', transport: 'smtp', response: '250 ok' }]]);
+    await nextPass();
+    expect(writes).toEqual([[
+      { id: 'm0', providerMessageId: 'q0', transport: 'smtp', response: '250 ok' },
+      { id: 'n0', providerMessageId: 'r0', transport: 'smtp', response: '250 ok' },
+      { id: 'm2', providerMessageId: 'q2', transport: 'smtp', response: '250 ok' },
+    ]]);
+    on!(0, { ok: true, providerMessageId: 'q0', response: '250 ok' }); // a later pass: a write of its own
+    await nextPass();
+    expect(writes).toHaveLength(2);
+  });
+
+  it('flushSentNotes writes what waits at once (before a journal is closed), and nothing twice', async () => {
+    const writes: SentEntry[][] = [];
+    const journal = journalOf(writes);
+    journalHooks(journal, [msg('m0')], [], 'smtp').onOutcome!(0, { ok: true, providerMessageId: 'q0', response: '250 ok' });
+    flushSentNotes(journal);
+    expect(writes).toEqual([[{ id: 'm0', providerMessageId: 'q0', transport: 'smtp', response: '250 ok' }]]);
+    flushSentNotes(journal);
+    await nextPass();
+    expect(writes).toHaveLength(1);
   });
 
   it('notes in doubt at once, and only messages whose policy gave them an attempt to note', () => {
@@ -40,9 +63,9 @@ describe('journalHooks', () => {
     const hooks = journalHooks(journal, [msg('m0'), msg('m1')], [1, 1], 'smtp');
     expect(() => hooks.onCommitting!(0)).not.toThrow();
     hooks.onOutcome!(0, { ok: true, providerMessageId: 'q0', response: '250 ok' });
-    await Promise.resolve(); // an exception escaping here would be an unhandled error and fail the run
+    await new Promise((resolve) => setImmediate(resolve)); // an exception escaping here would be an unhandled error and fail the run
     hooks.onOutcome!(1, { ok: true, providerMessageId: 'q1', response: '250 ok' });
-    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(calls).toBe(3);
   });
 });

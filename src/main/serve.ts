@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { loadConfig, type Config } from '../config/config.js';
 import { AppError } from '../domain/errors.js';
 import { createHttp, createRuntime, type Runtime } from './runtime.js';
+import { flushSentNotes } from '../engine/compose-send.js';
 
 /** Which parts a process runs. */
 export interface ServeRoles {
@@ -79,6 +80,7 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
     await rt.worker.stop();
     await rt.threads?.close();
     await rt.acceptThreads?.close();
+    flushSentNotes(rt.journal);
     await rt.journal.close();
     await rt.senders.close();
     await rt.transport.close();
