@@ -115,16 +115,20 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
 
     const serverPids = [server, ...workers].map((c) => c.pid!);
     const cpuAll = () => serverPids.reduce<number | null>((a, pid) => { const c = cpuSeconds(pid); return a === null || c === null ? null : a + c; }, 0);
+    // The request bodies are built before the clock starts, as bench/accept.mjs does: building them took the client
+    // ~10 µs per message of the same two cores, during the phase measured (bench/RESULTS.md, session 6).
+    const bodies: string[] = [];
+    for (let from = 0; from < o.messages; from += o.batch) {
+      const n = Math.min(o.batch, o.messages - from);
+      bodies.push(JSON.stringify({ messages: Array.from({ length: n }, (_, k) => benchMessage(from + k, t.id)) }));
+    }
     const cpu0 = cpuAll();
     const sinkCpu0 = sinkChild ? cpuSeconds(sinkChild.pid!) : null;
     const start = performance.now();
     let next = 0;
     const post = async (): Promise<void> => {
-      while (next < o.messages && Date.now() < deadline) {
-        const from = next;
-        next = Math.min(o.messages, next + o.batch);
-        const messages = Array.from({ length: next - from }, (_, k) => benchMessage(from + k, t.id));
-        const res = await fetch(`${base}/api/v1/emails/send-batch`, { method: 'POST', headers, body: JSON.stringify({ messages }) });
+      while (next < bodies.length && Date.now() < deadline) {
+        const res = await fetch(`${base}/api/v1/emails/send-batch`, { method: 'POST', headers, body: bodies[next++]! });
         const body = (await res.json()) as { rejected?: unknown[] };
         if (res.status !== 202 || (body.rejected?.length ?? 0) > 0) throw new Error(`bench: batch refused: ${JSON.stringify(body).slice(0, 300)}`);
       }

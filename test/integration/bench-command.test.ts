@@ -1,0 +1,22 @@
+// `postflow bench` end to end, small: it starts its own Postflow and `postflow sink`, sends through the HTTP API and
+// reports what it measured. Only that it works and reports coherent figures is checked here; how fast is measured
+// under bench/ (bench/RESULTS.md), never in a test.
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/postflow.js', import.meta.url));
+
+describe('postflow bench', () => {
+  it('delivers every message through its own server and sink, and reports rates, CPU, RSS and latency', () => {
+    // 250 in batches of 100: the last request is a partial batch.
+    const r = spawnSync(process.execPath, [BIN, 'bench', '--messages', '250', '--batch', '100', '--workers', '2', '--batch-size', '50', '--timeout', '90', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(out).toMatchObject({ messages: 250, sent: 250, notSent: {} });
+    for (const k of ['acceptedPerSec', 'deliveredPerSec', 'serverCpuSeconds', 'serverPeakRssMiB']) expect(out[k], k).toBeGreaterThan(0);
+    expect(out.sinkCpuSeconds).toBeGreaterThanOrEqual(0); // a number: read from /proc (10 ms ticks)
+    expect(out.deliverSeconds as number).toBeGreaterThanOrEqual(out.acceptSeconds as number);
+    expect(out.latencyP50Ms as number).toBeLessThanOrEqual(out.latencyP99Ms as number);
+  });
+});
