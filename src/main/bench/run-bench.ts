@@ -115,8 +115,8 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
 
     const serverPids = [server, ...workers].map((c) => c.pid!);
     const cpuAll = () => serverPids.reduce<number | null>((a, pid) => { const c = cpuSeconds(pid); return a === null || c === null ? null : a + c; }, 0);
-    // The request bodies are built before the clock starts, as bench/accept.mjs does: building them took the client
-    // ~10 µs per message of the same two cores, during the phase measured (bench/RESULTS.md, session 6).
+    // The request bodies are built before the clock starts, as bench/accept.mjs does: building them during the phase
+    // measured took CPU of the same two cores from the server (bench/RESULTS.md, sessions 4 and 6).
     const bodies: string[] = [];
     for (let from = 0; from < o.messages; from += o.batch) {
       const n = Math.min(o.batch, o.messages - from);
