@@ -80,10 +80,11 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
     await rt.worker.stop();
     await rt.threads?.close();
     await rt.acceptThreads?.close();
-    flushSentNotes(rt.journal);
-    await rt.journal.close();
     await rt.senders.close();
     await rt.transport.close();
+    // Last: the transports closed above may still have reported answers, noted at the end of an event-loop pass.
+    flushSentNotes(rt.journal);
+    await rt.journal.close();
     await rt.limiter.close();
     await rt.store.close();
     process.exit(0);
