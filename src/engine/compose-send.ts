@@ -41,6 +41,8 @@ export class InProcessComposeSend implements ComposeSend {
   }
 
   async run(batch: ComposeInput[], now: number, inDoubtOf: ReadonlyArray<number | undefined> = []): Promise<ComposeSendResult[]> {
+    // Answers already read are noted before composing keeps the thread busy for milliseconds (ADR 0012).
+    if (this.journal) flushSentNotes(this.journal);
     const results: ComposeSendResult[] = new Array(batch.length);
     const outgoing: OutgoingMessage[] = [];
     const at: number[] = [];

@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import type { InDoubtEntry, SentEntry, SentJournal } from '../ports/sent-journal.js';
-import type { OutgoingMessage } from '../ports/transport.js';
-import { flushSentNotes, journalHooks } from './compose-send.js';
+import { flushSentNotes, InProcessComposeSend, journalHooks } from './compose-send.js';
+import type { OutgoingMessage, Transport } from '../ports/transport.js';
+import type { TemplateCatalog } from '../services/template-catalog.js';
+import type { TemplateEngine } from '../compose/template-engine.js';
 
 const msg = (id: string): OutgoingMessage => ({ id, messageId: `${id}@x`, envelope: { from: 'a@x', to: ['b@y'] }, raw: Buffer.from('') });
 const journalOf = (writes: SentEntry[][], doubts: InDoubtEntry[] = []): SentJournal => ({
@@ -42,6 +44,17 @@ describe('journalHooks', () => {
     flushSentNotes(journal);
     await nextPass();
     expect(writes).toHaveLength(1);
+  });
+
+  it('a batch about to be composed first writes the answers already read (composing keeps the thread busy)', async () => {
+    const writes: SentEntry[][] = [];
+    const journal = journalOf(writes);
+    const transport = { name: 'smtp', sendBatch: async () => [], close: async () => undefined } as unknown as Transport;
+    const composer = new InProcessComposeSend({} as TemplateCatalog, {} as TemplateEngine, transport, undefined, journal);
+    journalHooks(journal, [msg('m0')], [], 'smtp').onOutcome!(0, { ok: true, providerMessageId: 'q0', response: '250 ok' });
+    expect(writes).toEqual([]);
+    await composer.run([], Date.now());
+    expect(writes).toEqual([[{ id: 'm0', providerMessageId: 'q0', transport: 'smtp', response: '250 ok' }]]);
   });
 
   it('notes in doubt at once, and only messages whose policy gave them an attempt to note', () => {

@@ -13,7 +13,7 @@ import type { TemplateCatalog } from '../services/template-catalog.js';
 import { classifyOutcome } from './classify-outcome.js';
 import type { ThrottleGate } from './throttle-gate.js';
 import type { SentJournal } from '../ports/sent-journal.js';
-import { journalHooks } from './compose-send.js';
+import { flushSentNotes, journalHooks } from './compose-send.js';
 import { DEFAULT_IN_DOUBT, inDoubtAttempt, type InDoubtPolicies } from '../domain/in-doubt.js';
 
 /** What the router is built from. */
@@ -105,6 +105,8 @@ export class SenderRouter {
 
   private async sendThrough(sender: SenderRecord, pool: string, msgs: MessageRecord[], now: number, results: Map<string, DeliveryResult>): Promise<SenderReport> {
     const { clock, catalog, engine, log } = this.deps;
+    // Answers already read are noted before composing keeps the thread busy (ADR 0012).
+    if (this.deps.journal) flushSentNotes(this.deps.journal);
     const report: SenderReport = { senderId: sender.id, sent: 0, failed: 0 };
     const outgoing: OutgoingMessage[] = [];
     const composed: MessageRecord[] = [];
