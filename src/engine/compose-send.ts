@@ -104,7 +104,7 @@ export function flushSentNotes(journal: SentJournal): void {
 /**
  * Transport.sendBatch hooks that keep the sent journal (docs/adr/0012-sent-journal.md):
  * - every accepted message is noted in the pass of the event loop that read the receiver's answer: the answers read
- *   in one pass share one write, made before the thread waits for I/O again;
+ *   in one pass share one write, made at the end of the pass (or sooner: before a batch is composed);
  * - a message with an in-doubt attempt (`inDoubt[i]`, from its policy) is noted, synchronously, just before its end
  *   of data goes out, so that recovery can tell it may have been delivered.
  * A journal that cannot be written (disk full) only loses crash recovery — those messages would be sent again after
