@@ -101,6 +101,12 @@ export function flushSentNotes(journal: SentJournal): void {
   }
 }
 
+/** Close a journal after writing what still waits for it. */
+export function closeJournal(journal: SentJournal): Promise<void> {
+  flushSentNotes(journal);
+  return journal.close();
+}
+
 /**
  * Transport.sendBatch hooks that keep the sent journal (docs/adr/0012-sent-journal.md):
  * - every accepted message is noted in the pass of the event loop that read the receiver's answer: the answers read

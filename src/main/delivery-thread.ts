@@ -7,7 +7,7 @@ import { systemClock } from '../ports/clock.js';
 import type { TemplateVersion } from '../ports/store.js';
 import { TemplateEngine, type TemplateSource } from '../compose/template-engine.js';
 import { TemplateCatalog } from '../services/template-catalog.js';
-import { flushSentNotes, InProcessComposeSend } from '../engine/compose-send.js';
+import { closeJournal, InProcessComposeSend } from '../engine/compose-send.js';
 import type { ThreadBatch, ThreadReply } from '../engine/threaded-compose-send.js';
 import { createTransport, type TransportContext } from '../adapters/transports/registry.js';
 
@@ -36,11 +36,7 @@ const composeSend = new InProcessComposeSend(new TemplateCatalog(reader, engine,
 
 port.on('message', (m: ThreadBatch | { type: 'close' }) => {
   if (m.type === 'close') {
-    void composeSend.close().then(() => {
-      if (!journal) return;
-      flushSentNotes(journal);
-      return journal.close();
-    }).finally(() => {
+    void composeSend.close().then(() => journal && closeJournal(journal)).finally(() => {
       port.postMessage({ type: 'closed' } satisfies ThreadReply);
       port.close();
     });

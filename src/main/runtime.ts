@@ -17,7 +17,7 @@ import { ManageTemplates } from '../services/manage-templates.js';
 import { QueryMessages } from '../services/query-messages.js';
 import { TemplateCatalog } from '../services/template-catalog.js';
 import { DeliveryWorker } from '../engine/delivery-worker.js';
-import type { ComposeSend } from '../engine/compose-send.js';
+import { closeJournal, type ComposeSend } from '../engine/compose-send.js';
 import { ThreadedComposeSend } from '../engine/threaded-compose-send.js';
 import type { SentJournal } from '../ports/sent-journal.js';
 import { FileSentJournal } from '../adapters/journal/file-sent-journal.js';
@@ -189,6 +189,22 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
     senders,
     contacts: createContactParts({ sql: store.sqlContext(), store, clock, dataDir: config.dataDir }),
   };
+}
+
+/**
+ * Stop a runtime's work and close what it holds, in order (its HTTP app first, by the caller): the journal after the
+ * transports, which may still note answers while they close.
+ */
+export async function closeRuntime(rt: Runtime): Promise<void> {
+  await rt.campaigns.runner.stop();
+  await rt.worker.stop();
+  await rt.threads?.close();
+  await rt.acceptThreads?.close();
+  await rt.senders.close();
+  await rt.transport.close();
+  await closeJournal(rt.journal);
+  await rt.limiter.close();
+  await rt.store.close();
 }
 
 /** Build the HTTP app of a runtime. */

@@ -1,8 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { loadConfig, type Config } from '../config/config.js';
 import { AppError } from '../domain/errors.js';
-import { createHttp, createRuntime, type Runtime } from './runtime.js';
-import { flushSentNotes } from '../engine/compose-send.js';
+import { closeRuntime, createHttp, createRuntime, type Runtime } from './runtime.js';
 
 /** Which parts a process runs. */
 export interface ServeRoles {
@@ -76,17 +75,7 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     await app?.close();
-    await rt.campaigns.runner.stop();
-    await rt.worker.stop();
-    await rt.threads?.close();
-    await rt.acceptThreads?.close();
-    await rt.senders.close();
-    await rt.transport.close();
-    // Last: the transports closed above may still have reported answers, noted at the end of an event-loop pass.
-    flushSentNotes(rt.journal);
-    await rt.journal.close();
-    await rt.limiter.close();
-    await rt.store.close();
+    await closeRuntime(rt);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

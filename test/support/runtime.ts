@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/config.js';
-import { createHttp, createRuntime, type Runtime } from '../../src/main/runtime.js';
-import { flushSentNotes } from '../../src/engine/compose-send.js';
+import { closeRuntime, createHttp, createRuntime, type Runtime } from '../../src/main/runtime.js';
 import type { Clock } from '../../src/ports/clock.js';
 
 export const ADMIN_KEY = 'pf_admin_test_key_0123456789abcdef';
@@ -33,15 +32,7 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
     auth: { authorization: `Bearer ${ADMIN_KEY}` },
     close: async () => {
       await app.close();
-      await rt.worker.stop();
-      await rt.threads?.close();
-      await rt.acceptThreads?.close();
-      await rt.senders.close();
-      await rt.transport.close();
-      flushSentNotes(rt.journal);
-      await rt.journal.close();
-      await rt.limiter.close();
-      await rt.store.close();
+      await closeRuntime(rt);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

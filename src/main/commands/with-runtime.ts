@@ -8,7 +8,7 @@ import type { Runtime } from '../runtime.js';
 export async function withRuntime(name: string, fn: (rt: Runtime) => Promise<void>): Promise<void> {
   const { loadConfig } = await import('../../config/config.js');
   const { AppError } = await import('../../domain/errors.js');
-  const { createRuntime } = await import('../runtime.js');
+  const { closeRuntime, createRuntime } = await import('../runtime.js');
   const { exitOnConfigError } = await import('../serve.js');
   let rt: Runtime;
   try {
@@ -23,8 +23,6 @@ export async function withRuntime(name: string, fn: (rt: Runtime) => Promise<voi
     process.stderr.write(`postflow ${name}: ${err.code}: ${err.message}\n`);
     process.exitCode = 2;
   } finally {
-    await rt.senders.close();
-    await rt.transport.close();
-    await rt.store.close();
+    await closeRuntime(rt);
   }
 }
