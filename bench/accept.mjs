@@ -369,7 +369,9 @@ async function runOne(store) {
   }
   const nodeArgs = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(opt['cpu-prof'])] : [];
   // cwd is the temp dir, so no postflow.config.json of the checkout is picked up.
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'api'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The server's Node flags are given here (not by bin/postflow.js relaunching it), so the process measured is the server.
+  const { missingFlags } = await import(pathToFileURL(join(ROOT, 'dist/main/launch.js')).href);
+  const child = spawn(process.execPath, [...missingFlags(['api'], env, [], dataDir), ...nodeArgs, BIN, 'api'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const serverLines = [];
   let serverBytes = 0;
   const collect = (stream) => {

@@ -4,6 +4,7 @@ import { AppError } from '../domain/errors.js';
 import { parseMailbox, type Mailbox } from '../domain/address.js';
 import { parseDomainLimits, type DomainLimits } from '../domain/throttle-policy.js';
 import { DEFAULT_IN_DOUBT, IN_DOUBT_POLICIES, type InDoubtPolicy } from '../domain/in-doubt.js';
+import { GC_MODES, type GcMode } from './gc-mode.js';
 
 /** Postflow's validated configuration. */
 export interface Config {
@@ -57,6 +58,8 @@ export interface Config {
   campaignLookahead: number;
   /** V8's old-generation growing factor, in percent above what is live after a collection (0: V8's own choice). */
   heapGrowingPercent: number;
+  /** Garbage collection of the server processes (applied by bin/postflow.js when it starts them; config/gc-mode.ts). */
+  gc: GcMode;
   /** After a crash, a message to a contact (campaigns) whose end of data was written but not answered: resend or not (domain/in-doubt.ts). */
   inDoubtMarketing: InDoubtPolicy;
   /** The same for transactional messages. */
@@ -133,6 +136,7 @@ const FIELDS: Field[] = [
   { env: 'POSTFLOW_PUBLIC_URL', key: 'publicUrl', parse: (r) => url(['http', 'https'])(r.replace(/\/+$/, '')) },
   { env: 'POSTFLOW_CAMPAIGN_LOOKAHEAD', key: 'campaignLookahead', parse: int(10, 100_000), def: 5000 },
   { env: 'POSTFLOW_HEAP_GROWING_PERCENT', key: 'heapGrowingPercent', parse: int(0, 400), def: 20 },
+  { env: 'POSTFLOW_GC', key: 'gc', parse: oneOf([...GC_MODES]), def: 'auto' },
   { env: 'POSTFLOW_IN_DOUBT_MARKETING', key: 'inDoubtMarketing', parse: oneOf([...IN_DOUBT_POLICIES]), def: DEFAULT_IN_DOUBT.marketing },
   { env: 'POSTFLOW_IN_DOUBT_TRANSACTIONAL', key: 'inDoubtTransactional', parse: oneOf([...IN_DOUBT_POLICIES]), def: DEFAULT_IN_DOUBT.transactional },
   { env: 'POSTFLOW_UNSUBSCRIBE_MAILTO', key: 'unsubscribeMailto', parse: (r) => { const m = parseMailbox(r); if (typeof m === 'string' || m.name) throw new Error('must be a bare email address'); return m.address; } },

@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { loadConfig, type Config } from '../config/config.js';
+import { serverNodeFlags } from '../config/gc-mode.js';
 import { AppError } from '../domain/errors.js';
 import { closeRuntime, createHttp, createRuntime, type Runtime } from './runtime.js';
 
@@ -53,6 +54,10 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
     exitOnConfigError(err);
   }
   const { config, log } = rt;
+  const gcFlags = serverNodeFlags(config.gc);
+  if (gcFlags.some((f) => !process.execArgv.includes(f))) {
+    log.warn({ gc: config.gc, flags: gcFlags }, 'this process was started without the Node flags POSTFLOW_GC asks for (run it through bin/postflow.js, or pass them to node): garbage collection stays parallel');
+  }
   const generated = await rt.apiKeys.ensureAdmin(config.adminKey);
   if (generated) {
     process.stdout.write(`\n  Postflow created an admin API key. It is shown this once; keep it:\n\n    ${generated}\n\n`);

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { missingFlags } from '../../src/main/launch.js';
 
 const BIN = fileURLToPath(new URL('../../bin/postflow.js', import.meta.url));
 
@@ -24,9 +25,14 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-/** Spawn `postflow <args>` with the given environment (added to this one). */
+/**
+ * Spawn `postflow <args>` with the given environment (added to this one). A server command gets its Node flags
+ * directly, as `postflow bench` does, so that the child is the server itself (signals, SIGKILL) rather than the
+ * launcher bin/postflow.js would put in front of it (test/integration/launch.test.ts covers that one).
+ */
 export function runCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const all = { ...process.env, ...env };
+  const child = spawn(process.execPath, [...missingFlags(args, all, []), BIN, ...args], { env: all, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -8,6 +8,7 @@ import { QUEUE_LEASED, QUEUE_WAITING } from '../../adapters/store/rows.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { benchMessage, benchTemplate } from './bench-content.js';
 import { cpuSeconds, peakRssMiB, quantile } from './proc-stats.js';
+import { missingFlags } from '../launch.js';
 
 /** What `postflow bench` is asked to do. */
 export interface BenchOptions {
@@ -55,8 +56,11 @@ function freePort(): Promise<number> {
   });
 }
 
+// A server command gets its Node flags here rather than from bin/postflow.js relaunching itself: the process
+// measured (CPU, RSS) and signalled is then the server itself.
 function spawnCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const all = { ...process.env, ...env };
+  return spawn(process.execPath, [...missingFlags(args, all, []), ...nodeArgs, BIN, ...args], { env: all, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, deadline: number, everyMs = 50): Promise<void> {
