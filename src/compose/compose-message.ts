@@ -1,7 +1,7 @@
 import type { Mailbox } from '../domain/address.js';
 import type { MessageRecord } from '../ports/store.js';
 import type { OutgoingMessage } from '../ports/transport.js';
-import { buildMime } from './mime.js';
+import { buildMime, releaseMime } from './mime.js';
 import { dkimAligned, dkimSign, type DkimKey } from './dkim.js';
 import type { CompiledTemplate, TemplateEngine } from './template-engine.js';
 
@@ -35,8 +35,20 @@ export function composeMessage(m: ComposeInput, compiled: CompiledTemplate, engi
   const from: Mailbox = { address: m.fromAddress, domain: m.fromAddress.slice(m.fromAddress.lastIndexOf('@') + 1), name: m.fromName ?? undefined };
   const to: Mailbox = { address: m.toAddress, domain: m.toDomain, name: m.toName ?? undefined };
   const messageId = messageIdFor(m);
-  let raw = buildMime({ from, to, replyTo: m.replyTo, subject: content.subject, html: content.html, text: content.text, headers: m.headers, messageId, date: now });
+  const built = buildMime({ from, to, replyTo: m.replyTo, subject: content.subject, html: content.html, text: content.text, headers: m.headers, messageId, date: now });
+  const envelope = { from: m.fromAddress, to: [m.toAddress] };
   // Only mail from the key's domain (or a subdomain) is signed: a foreign d= would not align for DMARC.
-  if (dkim && dkimAligned(dkim, from.domain)) raw = dkimSign(raw, dkim, now);
-  return { id: m.id, messageId, envelope: { from: m.fromAddress, to: [m.toAddress] }, raw, subject: content.subject };
+  if (dkim && dkimAligned(dkim, from.domain)) {
+    // The signed message is a copy: the built bytes are given back at once.
+    const raw = dkimSign(built, dkim, now);
+    releaseMime(built);
+    return { id: m.id, messageId, envelope, raw, subject: content.subject };
+  }
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    releaseMime(built);
+  };
+  return { id: m.id, messageId, envelope, raw: built, subject: content.subject, release };
 }

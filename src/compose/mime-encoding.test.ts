@@ -70,6 +70,53 @@ describe('MIME encodings', () => {
     made.forEach((b, i) => expect(b.toString('latin1')).toBe(`message ${i} `.repeat(50)));
   });
 
+  it('reuses a slab once every message cut from it is released, and only then', () => {
+    const w = new MimeWriter();
+    const build = (i: number): Buffer => {
+      w.reset();
+      w.text(`message ${i} `.repeat(400)); // 4–5 KB: 26–32 per 128 KiB slab
+      return w.finish();
+    };
+    const first = Array.from({ length: 60 }, (_, i) => build(i));
+    const slabA = first[0]!.buffer;
+    const onA = first.filter((b) => b.buffer === slabA);
+    expect(onA.length).toBeGreaterThan(10);
+    expect(onA.length).toBeLessThan(60);
+    // All but one released: slab A stays out of use, and its last message keeps its bytes.
+    onA.slice(1).forEach((b) => w.release(b));
+    const held = onA[0]!;
+    const more = Array.from({ length: 60 }, (_, i) => build(100 + i));
+    expect(more.some((b) => b.buffer === slabA)).toBe(false);
+    expect(held.toString('latin1')).toBe(`message 0 `.repeat(400));
+    // The last one released: slab A's memory comes back for later messages.
+    w.release(held);
+    [...first.filter((b) => b.buffer !== slabA), ...more].forEach((b) => w.release(b));
+    const later = Array.from({ length: 120 }, (_, i) => build(1000 + i));
+    expect(later.some((b) => b.buffer === slabA)).toBe(true);
+    later.forEach((b, i) => expect(b.toString('latin1')).toBe(`message ${1000 + i} `.repeat(400)));
+  });
+
+  it('ignores bytes it did not cut from a slab, and a release beyond the count', () => {
+    const w = new MimeWriter();
+    w.release(Buffer.from('not from a slab'));
+    w.reset();
+    w.text('x'.repeat(40_000)); // over a quarter of a slab: a buffer of its own
+    const big = w.finish();
+    w.release(big);
+    w.reset();
+    w.text('kept');
+    const kept = w.finish();
+    w.release(kept);
+    w.release(kept);
+    const next = Array.from({ length: 100 }, (_, i) => {
+      w.reset();
+      w.text(`n${i} `.repeat(300));
+      return w.finish();
+    });
+    expect(big.toString('latin1')).toBe('x'.repeat(40_000));
+    next.forEach((b, i) => expect(b.toString('latin1')).toBe(`n${i} `.repeat(300)));
+  });
+
   it('formats RFC 5322 dates in UTC', () => {
     expect(rfc5322Date(Date.UTC(2026, 10, 23, 9, 5, 7))).toBe('Mon, 23 Nov 2026 09:05:07 +0000');
   });

@@ -58,6 +58,16 @@ const KEEP_BYTES = 1024 * 1024;
 
 /** Finished messages are cut from slabs of this size (see MimeWriter.finish). */
 const SLAB_BYTES = 128 * 1024;
+// Slabs whose every message was released, kept for the next messages (4 MiB): a new slab is fresh memory, paid for
+// in page faults, and its external bytes are what started most of a delivery thread's full collections.
+const SPARE_SLABS = 32;
+
+/** A slab messages are cut from, and how many of them are not released yet. */
+interface Slab {
+  buf: Buffer;
+  used: number;
+  live: number;
+}
 
 /** `buf` if it holds `size` bytes, else a larger buffer (contents not kept). */
 function room(buf: Buffer, size: number): Buffer {
@@ -93,8 +103,13 @@ export class MimeWriter {
     { crlf: Buffer.allocUnsafeSlow(16 * 1024), length: 0, encoding: '7bit' },
     { crlf: Buffer.allocUnsafeSlow(16 * 1024), length: 0, encoding: '7bit' },
   ];
-  private slab: Buffer = Buffer.allocUnsafeSlow(SLAB_BYTES);
-  private slabUsed = 0;
+  // Slabs by their memory: a message's bytes name their slab (`buf.buffer`). Weak: a slab whose messages are never
+  // released (transports that do not release) goes with its last message, as any buffer.
+  private readonly slabs = new WeakMap<ArrayBufferLike, Slab>();
+  private readonly spare: Buffer[] = [];
+  /** Slabs allocated, and slabs taken from the spares instead (for tests and profiles). */
+  readonly slabStats = { allocated: 0, reused: 0 };
+  private slab: Slab = this.newSlab();
   // Where wire renderers write: a slot's buffer, grown as they need.
   private readonly sink: ByteSink = {
     buf: this.out,
@@ -230,8 +245,8 @@ export class MimeWriter {
   /**
    * The message built since `reset`, copied out. Messages up to a quarter of a slab are cut from a shared slab, as
    * Node's own pool does for buffers under 4 KiB: allocating a buffer of its own cost ~4 µs per message (bench/RESULTS.md).
-   * A slab is freed when the last message cut from it is gone; messages are sent and dropped in batches, in the
-   * order they were built, so only the newest few slabs are held.
+   * A slab whose messages were all given back with `release` is used again; one whose messages are not given back is
+   * freed by the collector when the last of them is gone.
    */
   finish(): Buffer {
     const n = this.pos;
@@ -240,14 +255,45 @@ export class MimeWriter {
       own.set(this.out.subarray(0, n));
       return own;
     }
-    if (this.slabUsed + n > SLAB_BYTES) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      this.slabUsed = 0;
+    if (this.slab.used + n > SLAB_BYTES) {
+      const full = this.slab;
+      this.slab = this.newSlab();
+      if (full.live === 0) this.recycle(full);
     }
-    const done = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    const s = this.slab;
+    const done = s.buf.subarray(s.used, s.used + n);
     done.set(this.out.subarray(0, n));
-    this.slabUsed += (n + 7) & ~7;
+    s.used += (n + 7) & ~7;
+    s.live++;
     return done;
+  }
+
+  /**
+   * Give back the bytes of a message `finish` returned, once nothing will read them again (sent, its write done). Call
+   * it once per message: a slab is reused when all its messages are back. Bytes not cut from a slab are ignored.
+   */
+  release(bytes: Buffer): void {
+    const s = this.slabs.get(bytes.buffer);
+    if (!s || s.live === 0) return;
+    s.live--;
+    if (s.live === 0 && s !== this.slab) this.recycle(s);
+  }
+
+  private newSlab(): Slab {
+    let buf = this.spare.pop();
+    if (buf) this.slabStats.reused++;
+    else {
+      buf = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.slabStats.allocated++;
+    }
+    const s: Slab = { buf, used: 0, live: 0 };
+    this.slabs.set(buf.buffer, s);
+    return s;
+  }
+
+  private recycle(s: Slab): void {
+    this.slabs.delete(s.buf.buffer);
+    if (this.spare.length < SPARE_SLABS) this.spare.push(s.buf);
   }
 
   private ensure(extra: number): void {

@@ -74,6 +74,19 @@ export function buildMime(input: MimeInput): Buffer {
   return w.finish();
 }
 
+/**
+ * Give back the bytes of a message buildMime returned on this thread, once nothing will read them again, so that their
+ * memory is used for later messages (MimeWriter.release). At most once per message; other buffers are ignored.
+ */
+export function releaseMime(bytes: Buffer): void {
+  writer.release(bytes);
+}
+
+/** This thread's slab counts: how many were allocated, and how many times a released one was used again. */
+export function mimeSlabStats(): { allocated: number; reused: number } {
+  return { ...writer.slabStats };
+}
+
 /** A one-part message: the headers, a blank line, the prepared body and a final CRLF. */
 function single(w: MimeWriter, head: string[], slot: 0 | 1): Buffer {
   w.text(`${head.join('\r\n')}\r\n\r\n`);

@@ -12,6 +12,12 @@ export interface OutgoingMessage {
   messageId: string;
   envelope: Envelope;
   raw: Buffer;
+  /**
+   * When present, the transport may call it once it will never read `raw` again (the outcome is known and every write
+   * of the bytes has completed), so that their memory is reused for later messages; at most once. A transport that
+   * never calls it is correct too: the bytes are then freed by the collector.
+   */
+  release?: () => void;
 }
 
 /**

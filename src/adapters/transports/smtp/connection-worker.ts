@@ -17,6 +17,10 @@ export interface Job {
   bodySent: boolean;
   /** Called just before the content and its final "." are written (SendHooks.onCommitting). */
   committing?: () => void;
+  /** Its outcome is reported. */
+  settled?: boolean;
+  /** Its content's write completed (or failed): the socket holds none of its bytes any more. */
+  flushed?: boolean;
 }
 
 /** Where a worker gets its jobs: the transport's shared queue. */
@@ -87,7 +91,10 @@ export class ConnectionWorker {
         }
         cur.bodySent = true;
         cur.committing?.();
-        this.conn.write(parts);
+        this.conn.write(parts, () => {
+          cur.flushed = true;
+          if (cur.settled) cur.msg.release?.();
+        });
         const fin = await this.conn.read(this.opts.dataTimeout, 'end of DATA');
         if (fin.code === 421) throw this.conn.failWith(new SmtpError('reply', formatReply(toReply(fin)), toReply(fin)));
         this.settle(cur, fin.code >= 200 && fin.code < 300 ? this.delivered(cur.msg, fin, env.rejected) : replyFailure(fin));
@@ -178,6 +185,15 @@ export class ConnectionWorker {
     const i = this.inFlight.indexOf(job);
     if (i >= 0) this.inFlight.splice(i, 1);
     job.done(outcome);
+    this.settled(job);
+  }
+
+  // The message's bytes are given back (OutgoingMessage.release) once its outcome is reported and its write is done,
+  // whichever comes last: a relay may answer before it has read everything (it should not), and bytes still queued
+  // in the socket must not be reused.
+  private settled(job: Job): void {
+    job.settled = true;
+    if (job.flushed) job.msg.release?.();
   }
 
   // The connection died. A job whose content went out gets a transient outcome (the relay may have it: never
@@ -189,7 +205,10 @@ export class ConnectionWorker {
     const e = err instanceof SmtpError ? err : new SmtpError('closed', err.message);
     const verdict = (e.kind === 'reply' || e.kind === 'timeout') && !this.resumed;
     jobs.forEach((job, i) => {
-      if (job.bodySent) job.done(errorFailure(e, 'connection lost after the message was sent, before the relay confirmed it: '));
+      if (job.bodySent) {
+        job.done(errorFailure(e, 'connection lost after the message was sent, before the relay confirmed it: '));
+        this.settled(job);
+      }
       else if ((verdict && (i === 0 || e.kind === 'reply')) || job.requeued) job.done(errorFailure(e, e.kind === 'reply' ? '' : 'connection lost: '));
       else {
         job.requeued = true;

@@ -65,16 +65,22 @@ export class SmtpConnection {
     if (o.auth) await this.authenticate();
   }
 
-  /** Write bytes (several in one go when given an array, so pipelined commands leave in one segment). */
-  write(data: Buffer | string | Array<Buffer | string>): void {
+  /**
+   * Write bytes (several in one go when given an array, so pipelined commands leave in one segment). `flushed` is
+   * called once they are all handed to the kernel, or their write failed; never when nothing was written (the
+   * connection had failed already).
+   */
+  write(data: Buffer | string | Array<Buffer | string>, flushed?: () => void): void {
     const s = this.socket;
     if (!s || this.failure) return; // The pending read reports the failure.
     if (!Array.isArray(data)) {
-      s.write(data);
+      s.write(data, flushed);
       return;
     }
     s.cork();
-    for (const d of data) s.write(d);
+    const last = data.length - 1;
+    for (let i = 0; i < last; i++) s.write(data[i]!);
+    s.write(data[last]!, flushed);
     s.uncork();
   }
 
