@@ -4,12 +4,13 @@
 // run one after the other measures the machine; runs alternated a, b, a, b… and compared pair by pair do not.
 //
 //   node bench/ab.mjs --a DIR [--b DIR] --sink HOST:PORT [--rounds R] [--messages N] [--env-a K=V,…] [--env-b K=V,…]
-//                     [--timeout S] [--json]
+//                     [--args-a "ARGS"] [--args-b "ARGS"] [--timeout S] [--json]
 //
 // DIR is a checkout with a build: `git archive <rev> | tar -x -C /tmp/before`, `ln -s $PWD/node_modules
 // /tmp/before/node_modules`, `(cd /tmp/before && npx tsc -p tsconfig.build.json)`; --b defaults to this checkout.
 // --env-a / --env-b set variables for one side only (e.g. --env-b POSTFLOW_HEAP_GROWING_PERCENT=50 with --a and
-// --b the same DIR). The sink is started by the caller: `smtp-sink -4 -u nobody 127.0.0.1:2525 1000 &`, stopped by
+// --b the same DIR); --args-a / --args-b add `postflow bench` arguments for one side (e.g. --args-b
+// "--node-args=--max-semi-space-size=32" or "--workers 4"). The sink is started by the caller: `smtp-sink -4 -u nobody 127.0.0.1:2525 1000 &`, stopped by
 // its PID after. Reported per round: delivered/s, server CPU seconds and peak RSS of each side; then the median of
 // each side, the median (min–max) of b ÷ a delivered/s over the rounds, and in how many rounds b was faster.
 import { spawnSync } from 'node:child_process';
@@ -28,6 +29,8 @@ const { values: opt } = parseArgs({
     messages: { type: 'string', default: '50000' },
     'env-a': { type: 'string', default: '' },
     'env-b': { type: 'string', default: '' },
+    'args-a': { type: 'string', default: '' },
+    'args-b': { type: 'string', default: '' },
     timeout: { type: 'string', default: '600' },
     json: { type: 'boolean', default: false },
   },
@@ -59,14 +62,14 @@ const TIMEOUT = int('timeout', 10, 3600);
 if (!opt.a) die('--a DIR is required (a checkout with a build)');
 if (!opt.sink || !/^[\w.:-]+:\d+$/.test(opt.sink)) die('--sink HOST:PORT is required (start one: smtp-sink -4 -u nobody 127.0.0.1:2525 1000 &)');
 const sides = [
-  { name: 'a', root: resolve(opt.a), env: env('env-a') },
-  { name: 'b', root: resolve(opt.b), env: env('env-b') },
+  { name: 'a', root: resolve(opt.a), env: env('env-a'), args: String(opt['args-a']).split(/\s+/).filter(Boolean) },
+  { name: 'b', root: resolve(opt.b), env: env('env-b'), args: String(opt['args-b']).split(/\s+/).filter(Boolean) },
 ];
 for (const s of sides) if (!existsSync(join(s.root, 'dist/main/cli.js'))) die(`${s.root}: no dist/ (build it first)`);
 
 /** One `postflow bench` run of a side: its JSON result. */
 function run(side) {
-  const args = [join(side.root, 'bin/postflow.js'), 'bench', '--messages', String(N), '--sink', opt.sink, '--timeout', String(TIMEOUT), '--json'];
+  const args = [join(side.root, 'bin/postflow.js'), 'bench', '--messages', String(N), '--sink', opt.sink, '--timeout', String(TIMEOUT), '--json', ...side.args];
   const r = spawnSync(process.execPath, args, { env: { ...process.env, ...side.env }, encoding: 'utf8', timeout: (TIMEOUT + 60) * 1000 });
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !last.startsWith('{')) die(`side ${side.name} failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').slice(-500)}`);

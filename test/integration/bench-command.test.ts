@@ -19,4 +19,11 @@ describe('postflow bench', () => {
     expect(out.deliverSeconds as number).toBeGreaterThanOrEqual(out.acceptSeconds as number);
     expect(out.latencyP50Ms as number).toBeLessThanOrEqual(out.latencyP99Ms as number);
   });
+
+  it('passes --node-args to the server, whose stdout then reaches stderr', () => {
+    const r = spawnSync(process.execPath, [BIN, 'bench', '--messages', '100', '--batch', '100', '--workers', '1', '--batch-size', '100', '--timeout', '90', '--json', '--node-args', '--trace-gc --max-semi-space-size=4'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ messages: 100, sent: 100 });
+    expect(r.stderr).toMatch(/Scavenge|Mark-Compact/);
+  });
 });

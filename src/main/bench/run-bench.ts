@@ -24,6 +24,8 @@ export interface BenchOptions {
   cpuProf?: string;
   /** 0: one `postflow start` process; n > 0: one `postflow api` and n `postflow worker` processes on the same store. */
   workerProcesses: number;
+  /** Extra Node flags for the server processes (experiments: collector settings, traces on stderr…). */
+  nodeArgs?: string[];
 }
 
 /** What it measured. */
@@ -60,7 +62,8 @@ function freePort(): Promise<number> {
 // measured (CPU, RSS) and signalled is then the server itself.
 function spawnCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
   const all = { ...process.env, ...env };
-  return spawn(process.execPath, [...missingFlags(args, all, []), ...nodeArgs, BIN, ...args], { env: all, stdio: ['ignore', 'ignore', 'inherit'] });
+  // With extra Node flags (traces print on stdout) the server's stdout goes to this process's stderr.
+  return spawn(process.execPath, [...missingFlags(args, all, []), ...nodeArgs, BIN, ...args], { env: all, stdio: ['ignore', nodeArgs.length ? 2 : 'ignore', 'inherit'] });
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, deadline: number, everyMs = 50): Promise<void> {
@@ -103,7 +106,7 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
       // Line rate is measured: recipient-domain limits (which would hold gmail.com to 100/min) are lifted.
       POSTFLOW_DOMAIN_LIMITS: '*=0,gmail.com=0,yahoo.com=0,outlook.com=0,hotmail.com=0', POSTFLOW_KEY_RATE_LIMIT: '100000',
     };
-    const prof = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : [];
+    const prof = [...(o.nodeArgs ?? []), ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : [])];
     const server = spawnCli([o.workerProcesses > 0 ? 'api' : 'start'], env, prof);
     children.push(server);
     const workers: ChildProcess[] = [];

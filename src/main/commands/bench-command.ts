@@ -18,8 +18,9 @@ export function registerBenchCommand(program: Command): void {
     .option('--timeout <s>', 'give up after this many seconds', positiveInt('--timeout'), 600)
     .option('--json', 'print the result as one JSON line')
     .option('--cpu-prof <dir>', 'write a V8 CPU profile of the server into this folder')
+    .option('--node-args <flags>', 'extra Node flags for the server processes, space-separated (e.g. "--trace-gc"; their stdout then goes to stderr)', (v: string) => v.split(/\s+/).filter(Boolean), [] as string[])
     .option('--worker-processes <n>', '0: one `postflow start`; n: `postflow api` + n `postflow worker` processes', (v: string) => Number(v), 0)
-    .action(async (o: { messages: number; batch: number; concurrency: number; workers: number; batchSize: number; sink?: string; timeout: number; json?: boolean; cpuProf?: string; workerProcesses: number }) => {
+    .action(async (o: { messages: number; batch: number; concurrency: number; workers: number; batchSize: number; sink?: string; timeout: number; json?: boolean; cpuProf?: string; workerProcesses: number; nodeArgs: string[] }) => {
       const { runBench } = await import('../bench/run-bench.js');
       const r = await runBench({ ...o, timeoutSec: o.timeout }, (line) => process.stderr.write(`bench: ${line}\n`));
       if (o.json) {
