@@ -250,6 +250,7 @@ export class DeliveryWorker {
       const s = sent[i]!;
       if (!s.composed) {
         results.set(m.id, { id: m.id, status: 'failed', at, error: s.error });
+        this.deps.log.warn({ msg_id: m.id, error: s.error }, 'failed');
         continue;
       }
       const out = s.outcome;

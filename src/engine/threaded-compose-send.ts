@@ -88,8 +88,7 @@ export class ThreadedComposeSend implements ComposeSend {
 
   async run(batch: ComposeInput[], now: number, inDoubtOf: ReadonlyArray<number | undefined> = []): Promise<ComposeSendResult[]> {
     if (batch.length === 0) return [];
-    const t = this.pick();
-    const templates: Array<[string, TemplateSource]> = [];
+    const needed = new Map<string, TemplateSource>();
     const failed: ComposeSendResult[] = new Array(batch.length);
     const send: ComposeInput[] = [];
     const inDoubt: Array<number | undefined> = [];
@@ -98,10 +97,7 @@ export class ThreadedComposeSend implements ComposeSend {
       const m = batch[i]!;
       try {
         const src = await this.catalog.sourceFor(m);
-        if (src && !t.known.has(src.key)) {
-          t.known.add(src.key);
-          templates.push([src.key, src.source]);
-        }
+        if (src) needed.set(src.key, src.source);
         // Only what composing reads crosses to the thread: structured cloning costs per field.
         send.push(composeInput(m));
         inDoubt.push(inDoubtOf[i]);
@@ -111,6 +107,17 @@ export class ThreadedComposeSend implements ComposeSend {
       }
     }
     if (send.length === 0) return failed;
+    // The thread is chosen, and told the template sources it has not been sent yet, only now, with no await between
+    // this and the post: batches reach a thread in the order they are posted, so a source marked as known here
+    // arrives before any batch that relies on it. (Marked during the loop above, a concurrent run could post a batch
+    // relying on it first: "template … is missing" in the thread, seen with batches of 400 in `postflow bench`.)
+    const t = this.pick();
+    const templates: Array<[string, TemplateSource]> = [];
+    for (const [key, source] of needed) {
+      if (t.known.has(key)) continue;
+      t.known.add(key);
+      templates.push([key, source]);
+    }
     const seq = ++this.seq;
     const results = await new Promise<ComposeSendResult[]>((resolve) => {
       t.pending.set(seq, { resolve, size: send.length });

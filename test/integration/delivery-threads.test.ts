@@ -1,7 +1,8 @@
 // Delivery threads (ThreadedComposeSend): messages composed and sent in worker threads end to end, and a thread
 // that dies mid-batch answers its messages with a transient failure and is replaced.
 import { describe, it, expect, afterEach } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ThreadedComposeSend } from '../../src/engine/threaded-compose-send.js';
 import { TemplateCatalog } from '../../src/services/template-catalog.js';
@@ -73,5 +74,37 @@ describe('delivery threads', () => {
       expect(errors[round - 1]).toMatch(/exited with code 3/);
     }
     await cs.close();
+  });
+
+  it('a batch posted while another is still gathering template sources finds its template in the thread', async () => {
+    // Two runs on one thread share template X. Run A sees X first but is held (a slow store read) before it posts;
+    // run B, started later, posts first. B must carry X's source: the thread has not been sent it yet.
+    const dataDir = mkdtempSync(join(tmpdir(), 'pf-threads-'));
+    const version = { templateId: 'x', version: 1, subject: 'Hi {{ n }}', html: '<p>{{ n }}</p>', text: null, variables: [], createdAt: 0 };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    class SlowCatalog extends TemplateCatalog {
+      override async sourceFor(m: Parameters<TemplateCatalog['sourceFor']>[0] & { id?: string }) {
+        if (m.id?.endsWith('SLOW')) await gate;
+        return super.sourceFor(m);
+      }
+    }
+    const catalog = new SlowCatalog({ getTemplate: async () => null, getTemplateVersion: async () => version }, new TemplateEngine(), systemClock);
+    const script = new URL('../../dist/main/delivery-thread.js', import.meta.url);
+    const cs = new ThreadedComposeSend('capture', catalog, script, { transport: { name: 'capture', ctx: { dataDir } } }, 1);
+    const msg = (id: string) => ({ id, fromAddress: 'app@postflow.test', fromName: null, toAddress: `${id.toLowerCase()}@example.com`, toName: null, toDomain: 'example.com', replyTo: null, headers: {}, variables: { n: id }, templateId: 'x', templateVersion: 1, subject: null, html: null, text: null }) as unknown as MessageRecord;
+    try {
+      const a = cs.run([msg('01JAAAAAAAAAAAAAAAAAAAAAA1'), msg('01JAAAAAAAAAAAAAAAAAAASLOW')], 1);
+      await new Promise((r) => setTimeout(r, 20));
+      const b = await cs.run([msg('01JBBBBBBBBBBBBBBBBBBBBBB1')], 1);
+      release();
+      const all = [...(await a), ...b];
+      for (const o of all) expect(o).toMatchObject({ composed: true, outcome: { ok: true } });
+      expect(readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.eml'))).toHaveLength(3);
+    } finally {
+      release();
+      await cs.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
