@@ -1,5 +1,5 @@
-import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { describe, it, expect, afterAll } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gcModeFrom, serverNodeFlags, SINGLE_THREADED_GC_MAX_CORES } from './gc-mode.js';
@@ -16,6 +16,7 @@ describe('serverNodeFlags', () => {
 
 describe('gcModeFrom', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pf-gc-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads the environment first, then the config file, and defaults to auto', () => {
     expect(gcModeFrom({}, dir)).toBe('auto');
