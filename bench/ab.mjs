@@ -10,7 +10,8 @@
 // /tmp/before/node_modules`, `(cd /tmp/before && npx tsc -p tsconfig.build.json)`; --b defaults to this checkout.
 // --env-a / --env-b set variables for one side only (e.g. --env-b POSTFLOW_HEAP_GROWING_PERCENT=50 with --a and
 // --b the same DIR); --args-a= / --args-b= add `postflow bench` arguments for one side (with "=", e.g. --args-b=
-// "--node-args=--max-semi-space-size=32" or --args-b="--workers 4"). The sink is started by the caller: `smtp-sink -4 -u nobody 127.0.0.1:2525 1000 &`, stopped by
+// "--node-args=--max-semi-space-size=32" or --args-b="--workers 4"; split on spaces, so one Node flag per
+// --node-args). The sink is started by the caller: `smtp-sink -4 -u nobody 127.0.0.1:2525 1000 &`, stopped by
 // its PID after. Reported per round: delivered/s, server CPU seconds and peak RSS of each side; then the median of
 // each side, the median (min–max) of b ÷ a delivered/s over the rounds, and in how many rounds b was faster.
 import { spawnSync } from 'node:child_process';
