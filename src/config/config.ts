@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import { parseMailbox, type Mailbox } from '../domain/address.js';
 import { parseDomainLimits, type DomainLimits } from '../domain/throttle-policy.js';
 import { DEFAULT_IN_DOUBT, IN_DOUBT_POLICIES, type InDoubtPolicy } from '../domain/in-doubt.js';
 import { GC_MODES, type GcMode } from './gc-mode.js';
+import { configFilePath } from './config-file.js';
 
 /** Postflow's validated configuration. */
 export interface Config {
@@ -151,7 +152,7 @@ export const CONFIG_VARIABLES = FIELDS.map((f) => f.env);
  * environment, the environment winning. Every value is validated; all problems are reported together.
  */
 export function loadConfig(env: Record<string, string | undefined>, cwd = '.'): Config {
-  const file = env.POSTFLOW_CONFIG ?? (existsSync(`${cwd}/postflow.config.json`) ? `${cwd}/postflow.config.json` : undefined);
+  const file = configFilePath(env, cwd);
   let fromFile: Record<string, unknown> = {};
   if (file) {
     try {

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { configFilePath } from './config-file.js';
 import { availableParallelism } from 'node:os';
 
 /** How V8 collects garbage in the server processes (`POSTFLOW_GC`; docs/adr/0026-single-threaded-gc.md). */
@@ -26,7 +27,7 @@ export function serverNodeFlags(mode: GcMode, cores = availableParallelism()): s
 export function gcModeFrom(env: Record<string, string | undefined>, cwd = '.'): GcMode | undefined {
   let raw = env.POSTFLOW_GC;
   if (raw === undefined) {
-    const file = env.POSTFLOW_CONFIG ?? (existsSync(`${cwd}/postflow.config.json`) ? `${cwd}/postflow.config.json` : undefined);
+    const file = configFilePath(env, cwd);
     try {
       const v = file ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>).POSTFLOW_GC : undefined;
       raw = v === undefined ? undefined : String(v);

@@ -185,13 +185,13 @@ export class ConnectionWorker {
     const i = this.inFlight.indexOf(job);
     if (i >= 0) this.inFlight.splice(i, 1);
     job.done(outcome);
-    this.settled(job);
+    this.markSettled(job);
   }
 
   // The message's bytes are given back (OutgoingMessage.release) once its outcome is reported and its write is done,
   // whichever comes last: a relay may answer before it has read everything (it should not), and bytes still queued
   // in the socket must not be reused.
-  private settled(job: Job): void {
+  private markSettled(job: Job): void {
     job.settled = true;
     if (job.flushed) job.msg.release?.();
   }
@@ -207,7 +207,7 @@ export class ConnectionWorker {
     jobs.forEach((job, i) => {
       if (job.bodySent) {
         job.done(errorFailure(e, 'connection lost after the message was sent, before the relay confirmed it: '));
-        this.settled(job);
+        this.markSettled(job);
       }
       else if ((verdict && (i === 0 || e.kind === 'reply')) || job.requeued) job.done(errorFailure(e, e.kind === 'reply' ? '' : 'connection lost: '));
       else {
