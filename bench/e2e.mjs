@@ -11,6 +11,9 @@
 //   1. `node bin/postflow.js bench --messages N --sink 127.0.0.1:P --json`            (one `postflow start`)
 //   2. the same with `--worker-processes 1`                                          (`postflow api` + 1 worker)
 //   3. `smtp-source -s 20 -m M -l 4096 127.0.0.1:P`, timed                            (M default 100,000)
+//      and `smtp-source -d -s 20 -m M -l 4096 127.0.0.1:P`: the same with sessions reused (-d), BENCH.md's
+//      "20–50 reused sessions" row (~15,000–19,000/s when the anchors were measured), a yardstick of the
+//      machine's speed in this run (the issue's command, without -d, opens a connection per message)
 //   4. nodemailer, `pool: true, maxConnections: 10` (its other defaults, e.g. maxMessages 100 per connection),
 //      200 sendMail calls in flight, the same N personalised messages (bench-content.js: liquidjs renders of
 //      subject, html and text), in a child process of its own so its CPU seconds (process.cpuUsage) and peak RSS
@@ -216,9 +219,9 @@ async function postflowStep(extra, label) {
   }
 }
 
-async function smtpSourceStep() {
+async function smtpSourceStep(reuse) {
   const sinkCpu0 = procCpuSeconds(sink.pid);
-  const r = await run('smtp-source', ['-s', '20', '-m', String(SOURCE_M), '-l', String(SIZE), `127.0.0.1:${port}`], { timeoutSec: Math.min(900, remainingSec()), label: 'smtp-source' });
+  const r = await run('smtp-source', [...(reuse ? ['-d'] : []), '-s', '20', '-m', String(SOURCE_M), '-l', String(SIZE), `127.0.0.1:${port}`], { timeoutSec: Math.min(900, remainingSec()), label: 'smtp-source' });
   const sinkCpu = procCpuSeconds(sink.pid) - sinkCpu0;
   if (r.code !== 0) return { error: `exit ${r.code ?? r.signal}: ${r.err.trim().slice(-300)}` };
   return { messages: SOURCE_M, seconds: r.seconds, deliveredPerSec: SOURCE_M / r.seconds, sinkCpuSeconds: sinkCpu };
@@ -269,14 +272,16 @@ try {
     note('postflow bench --worker-processes 1');
     const postflowWp = await postflowStep(['--worker-processes', '1'], 'postflow wp1');
     note(`smtp-source -s 20 -m ${SOURCE_M} -l ${SIZE}`);
-    const source = await smtpSourceStep();
+    const source = await smtpSourceStep(false);
+    note(`smtp-source -d -s 20 -m ${SOURCE_M} -l ${SIZE}`);
+    const sourceReused = await smtpSourceStep(true);
     note('nodemailer pooled');
     const nm = await nodemailerStep();
     const ratio = (a, b) => (a?.deliveredPerSec && b?.deliveredPerSec ? a.deliveredPerSec / b.deliveredPerSec : null);
     runs.push({
-      run: i, loadavg: readFileSync('/proc/loadavg', 'utf8').trim(), postflow, postflowWorkerProcesses1: postflowWp, smtpSource: source, nodemailer: nm,
+      run: i, loadavg: readFileSync('/proc/loadavg', 'utf8').trim(), postflow, postflowWorkerProcesses1: postflowWp, smtpSource: source, smtpSourceReused: sourceReused, nodemailer: nm,
       ratios: {
-        postflowOverNodemailer: ratio(postflow, nm), postflowOverSmtpSource: ratio(postflow, source),
+        postflowOverNodemailer: ratio(postflow, nm), postflowOverSmtpSource: ratio(postflow, source), postflowOverSmtpSourceReused: ratio(postflow, sourceReused),
         postflowWp1OverNodemailer: ratio(postflowWp, nm), postflowWp1OverSmtpSource: ratio(postflowWp, source),
       },
     });
@@ -301,6 +306,7 @@ const rowsSpec = [
   ['postflow', 'Postflow (postflow start)'],
   ['postflowWorkerProcesses1', 'Postflow (api + 1 worker process)'],
   ['smtpSource', `smtp-source -s 20 -m ${SOURCE_M} -l ${SIZE}`],
+  ['smtpSourceReused', `smtp-source -d -s 20 -m ${SOURCE_M} -l ${SIZE}`],
   ['nodemailer', `nodemailer pool (${NM_CONNECTIONS} conns, ${NM_WINDOW} in flight)`],
 ];
 const summary = {};

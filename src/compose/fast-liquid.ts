@@ -261,14 +261,26 @@ function splitsPair(s: string): boolean {
   return (first >= 0xdc00 && first <= 0xdfff) || (last >= 0xd800 && last <= 0xdbff);
 }
 
-/** Write `s` as UTF-8 at `pos`; returns the position after it. Short ASCII texts are copied by hand (no native call). */
+/**
+ * Write `s` as UTF-8 at `pos`; returns the position after it. Short texts are encoded by hand (no native call: in the
+ * benchmark's rows a price such as "€42.00" is written 24 times per message); a surrogate, or a text over 64
+ * characters, goes to Buffer#write. The caller has made room for 3 bytes per character.
+ */
 function writeText(buf: Buffer, pos: number, s: string): number {
   const n = s.length;
   if (n > 64) return pos + buf.write(s, pos, 'utf8');
+  let p = pos;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0x7f) return pos + buf.write(s, pos, 'utf8');
-    buf[pos + i] = c;
+    if (c < 0x80) buf[p++] = c;
+    else if (c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 0x3f);
+    } else if (c < 0xd800 || c > 0xdfff) {
+      buf[p++] = 0xe0 | (c >> 12);
+      buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+      buf[p++] = 0x80 | (c & 0x3f);
+    } else return pos + buf.write(s, pos, 'utf8');
   }
-  return pos + n;
+  return p;
 }

@@ -10,7 +10,7 @@ import { TemplateEngine } from './template-engine.js';
 // characters that need escaping, long lines, whitespace that the text part's trim removes.
 const TEXTS = ['a', ' ', '  ', '\n', '\r', '\r\n', 'é', '—', '.', '\n.', '😀', '\ud83d', '\ude00', '<b>', 'x'.repeat(990), '\t', 'Hello, ', ''];
 const OUTPUTS = ['{{ a }}', '{{ b }}', '{{ a | upcase }}', '{{ c | default: "z" }}', '{{ d.e }}', '{{ n }}', '{{ a | append: "é" }}', '{{ a | strip }}'];
-const VALUES = ['', ' ', 'x', 'A&B', '<i>', '\n', 'a\nb', '\r', 'é', '\ude00', '\ud83d', '😀', '"q"', "it's", '  pad  ', 'y'.repeat(995)];
+const VALUES = ['', ' ', 'x', 'A&B', '<i>', '\n', 'a\nb', '\r', 'é', '\ude00', '\ud83d', '😀', '"q"', "it's", '  pad  ', 'y'.repeat(995), '€42.00', 'Zoë — ½ ✓', 'ß😀€', '\u07ff\u0800\uffff'];
 
 const source = fc.array(fc.oneof(fc.constantFrom(...TEXTS), fc.constantFrom(...OUTPUTS)), { maxLength: 8 }).map((p) => p.join(''));
 const value = fc.constantFrom(...VALUES);
