@@ -1,5 +1,5 @@
 // The leak check of DESIGN convention 10, run for every test file (vitest setupFiles): a file that leaves a socket, a
-// listening server or a worker thread open once its own hooks have run fails, naming what it left. Vitest runs each
+// listening server, a child process or a worker thread open once its own hooks have run fails, naming what it left. Vitest runs each
 // file in a process of its own and ends it afterwards, so without this a leak would pass unnoticed — and a leak in a
 // test is usually one in the code under test (a transport that does not close its connections, a thread not ended).
 import { afterAll, beforeAll } from 'vitest';
@@ -32,7 +32,11 @@ beforeAll(() => {
 afterAll(async () => {
   const left = (): string[] => {
     const now = handles();
-    const out = [...now].filter(([k, v]) => v > (before.get(k) ?? 0)).map(([k, v]) => `${v - (before.get(k) ?? 0)} × ${k}`);
+    const out: string[] = [];
+    for (const [k, v] of now) {
+      const extra = v - (before.get(k) ?? 0);
+      if (extra > 0) out.push(`${extra} × ${k}`);
+    }
     if (workers.size) out.push(`${workers.size} × worker thread`);
     return out;
   };
