@@ -1,7 +1,8 @@
 import type { Mailbox } from '../domain/address.js';
 import type { MessageRecord } from '../ports/store.js';
 import type { OutgoingMessage } from '../ports/transport.js';
-import { buildMime, releaseMime } from './mime.js';
+import { buildMime, lastEightBitParts, releaseMime } from './mime.js';
+import { sevenBitCopy } from './mime-encoding.js';
 import { dkimAligned, dkimSign, type DkimKey } from './dkim.js';
 import type { CompiledTemplate, TemplateEngine } from './template-engine.js';
 
@@ -29,16 +30,21 @@ export function messageIdFor(m: Pick<MessageRecord, 'id' | 'fromAddress'>): stri
 /**
  * Render a stored message with its compiled template and build its MIME bytes. The Message-ID is derived
  * from the message id, so every attempt of one message carries the same Message-ID.
+ *
+ * With `eightBit` (the transport carries 8-bit content: Transport.eightBit), non-ASCII bodies go out as 8bit instead of
+ * base64 — a quarter fewer bytes, no encoding — and the message gets `sevenBit` for a hop that cannot take them. A
+ * message this function signs stays 7-bit: a relay's downgrade would break its body hash (RFC 6376 §5.3).
  */
-export function composeMessage(m: ComposeInput, compiled: CompiledTemplate, engine: TemplateEngine, now: number, dkim?: DkimKey): ComposedMessage {
+export function composeMessage(m: ComposeInput, compiled: CompiledTemplate, engine: TemplateEngine, now: number, dkim?: DkimKey, eightBit = false): ComposedMessage {
   const content = engine.renderMime(compiled, m.variables);
   const from: Mailbox = { address: m.fromAddress, domain: m.fromAddress.slice(m.fromAddress.lastIndexOf('@') + 1), name: m.fromName ?? undefined };
   const to: Mailbox = { address: m.toAddress, domain: m.toDomain, name: m.toName ?? undefined };
   const messageId = messageIdFor(m);
-  const built = buildMime({ from, to, replyTo: m.replyTo, subject: content.subject, html: content.html, text: content.text, headers: m.headers, messageId, date: now });
-  const envelope = { from: m.fromAddress, to: [m.toAddress] };
   // Only mail from the key's domain (or a subdomain) is signed: a foreign d= would not align for DMARC.
-  if (dkim && dkimAligned(dkim, from.domain)) {
+  const signing = dkim !== undefined && dkimAligned(dkim, from.domain);
+  const built = buildMime({ from, to, replyTo: m.replyTo, subject: content.subject, html: content.html, text: content.text, headers: m.headers, messageId, date: now, eightBit: eightBit && !signing });
+  const envelope = { from: m.fromAddress, to: [m.toAddress] };
+  if (signing) {
     // The signed message is a copy: the built bytes are given back at once.
     const raw = dkimSign(built, dkim, now);
     releaseMime(built);
@@ -50,5 +56,9 @@ export function composeMessage(m: ComposeInput, compiled: CompiledTemplate, engi
     released = true;
     releaseMime(built);
   };
-  return { id: m.id, messageId, envelope, raw: built, subject: content.subject, release };
+  const parts = lastEightBitParts();
+  if (!parts) return { id: m.id, messageId, envelope, raw: built, subject: content.subject, release };
+  let seven: Buffer | undefined;
+  const sevenBit = (): Buffer => (seven ??= sevenBitCopy(built, parts));
+  return { id: m.id, messageId, envelope, raw: built, subject: content.subject, release, sevenBit };
 }

@@ -3,6 +3,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { dkimVerify } from 'mailauth';
 import { buildMime } from './mime.js';
 import { dkimAligned, dkimSign } from './dkim.js';
+import { composeMessage } from './compose-message.js';
+import { TemplateEngine } from './template-engine.js';
 
 function message(): Buffer {
   return buildMime({
@@ -56,5 +58,21 @@ describe('DKIM signing', () => {
     expect(dkimAligned(key, 'shop.test')).toBe(true);
     expect(dkimAligned(key, 'mail.shop.test')).toBe(true);
     expect(dkimAligned(key, 'evilshop.test')).toBe(false);
+  });
+
+  it('keeps a message it signs in 7 bits even where the transport takes 8bit (RFC 6376 §5.3), and only that one', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const engine = new TemplateEngine();
+    const compiled = engine.compile({ subject: 'Grüße', html: '<p>Zoë — €{{ n }}</p>', text: 'Zoë — €{{ n }}' });
+    const input = { id: '01JTEST', fromAddress: 'news@shop.test', fromName: null, toAddress: 'ann@example.com', toName: null, toDomain: 'example.com', replyTo: null, headers: {}, variables: { n: 42 }, templateId: null, templateVersion: null, subject: null, html: null, text: null };
+    const key = { domain: 'shop.test', selector: 'pf1', privateKey };
+    const signed = composeMessage(input, compiled, engine, Date.UTC(2026, 10, 23), key, true);
+    expect(signed.sevenBit).toBeUndefined();
+    expect(/[^\x00-\x7f]/.test(signed.raw.toString('latin1'))).toBe(false);
+    expect((await verify(signed.raw, publicKey.export({ type: 'spki', format: 'pem' }) as string, 'pf1')).status.result).toBe('pass');
+    // From another domain the key does not sign, and 8bit is used.
+    const unsigned = composeMessage({ ...input, fromAddress: 'news@other.test' }, compiled, engine, Date.UTC(2026, 10, 23), key, true);
+    expect(unsigned.raw.toString('utf8')).toContain('Content-Transfer-Encoding: 8bit');
+    expect(unsigned.sevenBit).toBeTypeOf('function');
   });
 });

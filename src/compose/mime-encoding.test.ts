@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { encodeDisplayName, encodeHeaderValue, MimeWriter, rfc5322Date } from './mime-encoding.js';
+import { encodeDisplayName, encodeHeaderValue, MimeWriter, rfc5322Date, sevenBitCopy } from './mime-encoding.js';
 
 describe('MIME encodings', () => {
   it('leaves ASCII headers alone and encodes others in words of at most 75 characters', () => {
@@ -44,6 +44,48 @@ describe('MIME encodings', () => {
     expect(body(`${'x'.repeat(998)}\nend`).encoding).toBe('base64');
     expect(body('x'.repeat(998)).encoding).toBe('7bit');
     expect(body('x'.repeat(999)).encoding).toBe('base64');
+  });
+
+  it('sends non-ASCII bodies as 8bit when told it may, unless a line is too long or a NUL is in it', () => {
+    const w = new MimeWriter();
+    const body = (s: string, eightBit: boolean): { encoding: string; content: string; parts: unknown } => {
+      w.reset(eightBit);
+      w.text('head\r\n\r\n');
+      w.prepareBody(0, s);
+      w.writeBody(0);
+      return { encoding: w.encoding(0), content: w.finish().toString('utf8'), parts: w.eightBitParts() };
+    };
+    expect(body('Zoë paid €42\nthanks', true)).toEqual({ encoding: '8bit', content: 'head\r\n\r\nZoë paid €42\r\nthanks', parts: [[8, 8 + Buffer.byteLength('Zoë paid €42\r\nthanks')]] });
+    expect(body('Zoë paid €42', false)).toMatchObject({ encoding: 'base64', parts: null });
+    expect(body('plain ascii', true)).toMatchObject({ encoding: '7bit', parts: null });
+    // 998 bytes a line at most (with the CR): 996 + "é" (2 bytes) fits, 997 + "é" does not; a NUL is not 8bit text.
+    expect(body(`${'x'.repeat(995)}é\nend`, true).encoding).toBe('8bit');
+    expect(body(`${'x'.repeat(996)}é\nend`, true).encoding).toBe('base64');
+    expect(body('é\u0000', true).encoding).toBe('base64');
+    // The next message starts without the last one's parts.
+    expect(body('ascii again', false).parts).toBeNull();
+  });
+
+  it('turns the 8bit bodies of a message into base64, with the bytes of a message composed without 8bit', () => {
+    const w = new MimeWriter();
+    const message = (eightBit: boolean): { raw: Buffer; parts: ReturnType<MimeWriter['eightBitParts']> } => {
+      w.reset(eightBit);
+      w.prepareBody(0, 'Grüße —\n'.repeat(40));
+      w.prepareBody(1, '<p>€ 12,50 — ½ ✓</p>\n'.repeat(30));
+      w.text(`Subject: x\r\nContent-Transfer-Encoding: ${w.encoding(0)}\r\n\r\n`);
+      w.writeBody(0);
+      w.text(`\r\n--b\r\nContent-Transfer-Encoding: ${w.encoding(1)}\r\n\r\n`);
+      w.writeBody(1);
+      w.text('\r\n--b--\r\n');
+      return { raw: Buffer.from(w.finish()), parts: w.eightBitParts() };
+    };
+    const eight = message(true);
+    const seven = message(false);
+    expect(eight.parts).toHaveLength(2);
+    expect(eight.raw.length).toBeLessThan(seven.raw.length);
+    expect(sevenBitCopy(eight.raw, eight.parts!).equals(seven.raw)).toBe(true);
+    // Parts that do not follow an "8bit" header are a caller's mistake, said at once.
+    expect(() => sevenBitCopy(seven.raw, eight.parts!)).toThrow(/no 8bit body at byte/);
   });
 
   it('lets go of buffers a large message grew, and goes on writing whole messages', () => {

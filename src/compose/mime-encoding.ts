@@ -43,8 +43,11 @@ export function encodeDisplayName(name: string): string {
   return `"${name.replace(/(["\\])/g, '\\$1')}"`;
 }
 
-/** The transfer encoding a body part goes out in. */
-export type BodyEncoding = '7bit' | 'base64';
+/**
+ * The transfer encoding a body part goes out in. 8bit only when the writer is told the message may carry it
+ * (MimeWriter.reset): UTF-8 text in lines of at most 998 characters, no NUL, CRLF line ends (RFC 2045 §2.8, RFC 6152).
+ */
+export type BodyEncoding = '7bit' | '8bit' | 'base64';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -82,6 +85,62 @@ function grown(buf: Buffer, used: number, extra: number): Buffer {
   return bigger;
 }
 
+/** Bytes of `n` bytes in base64 lines of 76 characters joined by CRLF (no final CRLF). */
+function base64Size(n: number): number {
+  const length = 4 * Math.ceil(n / 3);
+  return length + 2 * Math.max(0, Math.ceil(length / B64_LINE) - 1);
+}
+
+/**
+ * Write `src` as base64 in lines of 76 characters joined by CRLF (no final CRLF) into `out` at `at`, which has room
+ * for base64Size(src.length); returns the bytes written. Node's native encoder into place, then the lines moved
+ * apart from the last one back: half the time of encoding byte by byte in JavaScript (bench/RESULTS.md).
+ */
+function writeBase64Lines(src: Buffer, out: Buffer, at: number): number {
+  const b64 = src.toString('base64');
+  const length = b64.length;
+  const lines = Math.ceil(length / B64_LINE);
+  out.write(b64, at, 'latin1');
+  for (let l = lines - 1; l >= 1; l--) {
+    const from = at + l * B64_LINE;
+    const to = from + 2 * l;
+    out.copyWithin(to, from, Math.min(at + length, from + B64_LINE));
+    out[to - 2] = CR;
+    out[to - 1] = LF;
+  }
+  return length + 2 * Math.max(0, lines - 1);
+}
+
+const EIGHT_BIT = Buffer.from('8bit\r\n\r\n');
+const BASE64_NAME = Buffer.from('base64');
+
+/**
+ * The message `raw` with its 8bit bodies (`parts`, from MimeWriter.eightBitParts) in base64 and their
+ * Content-Transfer-Encoding saying so: the bytes the writer would have made without 8bit, for a hop that does not
+ * take 8-bit content (no 8BITMIME, RFC 6152 §3). Everything else is copied as it is.
+ */
+export function sevenBitCopy(raw: Buffer, parts: readonly EightBitPart[]): Buffer {
+  let size = raw.length;
+  for (const [start, end] of parts) size += base64Size(end - start) - (end - start) + BASE64_NAME.length - 4;
+  const out = Buffer.allocUnsafe(size);
+  let from = 0;
+  let at = 0;
+  for (const [start, end] of parts) {
+    const name = start - EIGHT_BIT.length;
+    if (name < from || !raw.subarray(name, start).equals(EIGHT_BIT)) throw new Error(`no 8bit body at byte ${start} of the message`);
+    at += raw.copy(out, at, from, name);
+    at += BASE64_NAME.copy(out, at);
+    at += raw.copy(out, at, start - 4, start);
+    at += writeBase64Lines(raw.subarray(start, end), out, at);
+    from = end;
+  }
+  at += raw.copy(out, at, from);
+  return out.subarray(0, at);
+}
+
+/** Where an 8bit body lies in a finished message: [start, end) of its bytes (its encoding's name ends 4 bytes before start). */
+export type EightBitPart = readonly [start: number, end: number];
+
 /** A prepared body: its bytes with CRLF line ends (in a buffer reused per message), their length, its encoding. */
 interface BodySlot {
   crlf: Buffer;
@@ -98,6 +157,9 @@ interface BodySlot {
 export class MimeWriter {
   private out: Buffer = Buffer.allocUnsafeSlow(32 * 1024);
   private pos = 0;
+  // The message being built may have 8bit bodies, and where those written so far lie.
+  private eightBit = false;
+  private parts: EightBitPart[] | null = null;
   private utf8: Buffer = Buffer.allocUnsafeSlow(16 * 1024);
   private readonly slots: [BodySlot, BodySlot] = [
     { crlf: Buffer.allocUnsafeSlow(16 * 1024), length: 0, encoding: '7bit' },
@@ -119,9 +181,15 @@ export class MimeWriter {
     },
   };
 
-  /** Start a new message. Buffers that a large message grew past KEEP_BYTES are let go (a thread lives long). */
-  reset(): void {
+  /**
+   * Start a new message; with `eightBit`, its non-ASCII bodies may go out as 8bit rather than base64 (the caller knows
+   * the message is not signed and its transport carries 8-bit content). Buffers that a large message grew past
+   * KEEP_BYTES are let go (a thread lives long).
+   */
+  reset(eightBit = false): void {
     this.pos = 0;
+    this.eightBit = eightBit;
+    this.parts = null;
     if (this.out.length > KEEP_BYTES) this.out = Buffer.allocUnsafeSlow(32 * 1024);
     if (this.utf8.length > KEEP_BYTES) this.utf8 = Buffer.allocUnsafeSlow(16 * 1024);
     for (const b of this.slots) if (b.crlf.length > KEEP_BYTES) b.crlf = Buffer.allocUnsafeSlow(16 * 1024);
@@ -209,37 +277,34 @@ export class MimeWriter {
       }
     }
     b.length = m;
-    b.encoding = longest <= MAX_LINE && isAsciiBytes(bytes) ? '7bit' : 'base64';
+    if (longest > MAX_LINE) b.encoding = 'base64';
+    else if (isAsciiBytes(bytes)) b.encoding = '7bit';
+    else b.encoding = this.eightBit && bytes.indexOf(0) < 0 ? '8bit' : 'base64';
     return m;
   }
 
-  /** Append the body prepared in `slot` in its encoding (base64: lines of 76 characters joined by CRLF, no final CRLF). */
+  /**
+   * Append the body prepared in `slot` in its encoding (base64: lines of 76 characters joined by CRLF, no final CRLF).
+   * The part's headers must end with its Content-Transfer-Encoding and the blank line: an 8bit body is found again
+   * from there when the message is turned to 7 bits (sevenBitCopy).
+   */
   writeBody(slot: 0 | 1): void {
     const b = this.slots[slot];
     const m = b.length;
-    if (b.encoding === '7bit') {
-      this.ensure(m);
-      this.out.set(b.crlf.subarray(0, m), this.pos);
-      this.pos += m;
+    if (b.encoding === 'base64') {
+      this.ensure(base64Size(m));
+      this.pos += writeBase64Lines(b.crlf.subarray(0, m), this.out, this.pos);
       return;
     }
-    // Native base64 into place, then the lines moved apart from the last one back, a CRLF put between each:
-    // half the time of encoding byte by byte in JavaScript (bench/RESULTS.md).
-    const b64 = b.crlf.toString('base64', 0, m);
-    const length = b64.length;
-    const lines = Math.ceil(length / B64_LINE);
-    this.ensure(length + 2 * lines);
-    const out = this.out;
-    const at = this.pos;
-    out.write(b64, at, 'latin1');
-    for (let l = lines - 1; l >= 1; l--) {
-      const from = at + l * B64_LINE;
-      const to = from + 2 * l;
-      out.copyWithin(to, from, Math.min(at + length, from + B64_LINE));
-      out[to - 2] = CR;
-      out[to - 1] = LF;
-    }
-    this.pos = at + length + 2 * Math.max(0, lines - 1);
+    this.ensure(m);
+    if (b.encoding === '8bit') (this.parts ??= []).push([this.pos, this.pos + m]);
+    this.out.set(b.crlf.subarray(0, m), this.pos);
+    this.pos += m;
+  }
+
+  /** Where the 8bit bodies of the message `finish` returned last lie in it (null: none). */
+  eightBitParts(): EightBitPart[] | null {
+    return this.parts;
   }
 
   /**

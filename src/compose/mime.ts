@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Mailbox } from '../domain/address.js';
 import type { MimeBody } from './template-engine.js';
-import { encodeDisplayName, encodeHeaderValue, MimeWriter, rfc5322Date } from './mime-encoding.js';
+import { encodeDisplayName, encodeHeaderValue, MimeWriter, rfc5322Date, type EightBitPart } from './mime-encoding.js';
 
 /** Everything needed to build one message's MIME bytes. */
 export interface MimeInput {
@@ -17,6 +17,8 @@ export interface MimeInput {
   /** Message-ID without angle brackets. */
   messageId: string;
   date: number;
+  /** Non-ASCII bodies may go out as 8bit (MimeWriter.reset); default base64. */
+  eightBit?: boolean;
 }
 
 // Boundaries need only be absent from the parts: a per-process random prefix no content can predict, plus a
@@ -53,7 +55,7 @@ export function buildMime(input: MimeInput): Buffer {
 
   // Both bodies are prepared first: which of them is empty decides the structure.
   const w = writer;
-  w.reset();
+  w.reset(input.eightBit);
   const hasText = input.text !== null && w.prepareBody(TEXT, input.text) > 0;
   const hasHtml = w.prepareBody(HTML, input.html) > 0;
   if (!hasHtml && hasText) {
@@ -80,6 +82,11 @@ export function buildMime(input: MimeInput): Buffer {
  */
 export function releaseMime(bytes: Buffer): void {
   writer.release(bytes);
+}
+
+/** Where the 8bit bodies of the message buildMime returned last on this thread lie in it (null: none). */
+export function lastEightBitParts(): EightBitPart[] | null {
+  return writer.eightBitParts();
 }
 
 /** This thread's slab counts: how many were allocated, and how many times a released one was used again. */

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { compileWire } from './fast-liquid.js';
-import { buildMime, type MimeInput } from './mime.js';
+import { buildMime, lastEightBitParts, type MimeInput } from './mime.js';
+import { sevenBitCopy } from './mime-encoding.js';
 import { TemplateEngine } from './template-engine.js';
 
 // The wire way (TemplateEngine.renderMime: bodies rendered straight into bytes with CRLF line ends) must give the
@@ -38,6 +39,25 @@ describe('rendering for the wire', () => {
     );
     // The property says something only if the wire way was taken often.
     expect(wired).toBeGreaterThan(300);
+  });
+
+  it('gives, turned to 7 bits, the bytes of the message composed without 8bit, for any template and values', () => {
+    let eight = 0;
+    fc.assert(
+      fc.property(source, fc.option(source), variables, (html, text, vars) => {
+        const engine = new TemplateEngine();
+        const c = engine.compile({ subject: 'Hi {{ a }}', html, text });
+        const mime = engine.renderMime(c, vars);
+        const input = { ...base, subject: mime.subject, html: mime.html, text: mime.text };
+        const raw = Buffer.from(buildMime({ ...input, eightBit: true }));
+        const parts = lastEightBitParts();
+        if (parts) eight++;
+        const seven = parts ? sevenBitCopy(raw, parts) : raw;
+        expect(seven.toString('latin1').replace(BOUNDARY, 'B')).toBe(bytes(input));
+      }),
+      { numRuns: 2000, seed: 20261202 },
+    );
+    expect(eight).toBeGreaterThan(200);
   });
 
   it('is not used where it could not give the same bytes', () => {

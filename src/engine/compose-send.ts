@@ -28,6 +28,7 @@ export interface ComposeSend {
 /** Composes and sends on the calling thread. */
 export class InProcessComposeSend implements ComposeSend {
   readonly transportName: string;
+  private readonly eightBit: boolean;
 
   constructor(
     private readonly catalog: TemplateCatalog,
@@ -38,6 +39,7 @@ export class InProcessComposeSend implements ComposeSend {
     private readonly journal?: SentJournal,
   ) {
     this.transportName = transport.name;
+    this.eightBit = transport.eightBit === true;
   }
 
   async run(batch: ComposeInput[], now: number, inDoubtOf: ReadonlyArray<number | undefined> = []): Promise<ComposeSendResult[]> {
@@ -49,7 +51,7 @@ export class InProcessComposeSend implements ComposeSend {
     const inDoubt: Array<number | undefined> = [];
     for (let i = 0; i < batch.length; i++) {
       try {
-        outgoing.push(composeMessage(batch[i]!, await this.catalog.compiledFor(batch[i]!), this.engine, now, this.dkim));
+        outgoing.push(composeMessage(batch[i]!, await this.catalog.compiledFor(batch[i]!), this.engine, now, this.dkim, this.eightBit));
         at.push(i);
         inDoubt.push(inDoubtOf[i]);
       } catch (err) {

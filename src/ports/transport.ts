@@ -18,6 +18,12 @@ export interface OutgoingMessage {
    * never calls it is correct too: the bytes are then freed by the collector.
    */
   release?: () => void;
+  /**
+   * Present when `raw` has 8bit body parts (Content-Transfer-Encoding: 8bit, composed for a transport that says
+   * `eightBit`): the same message with those parts in base64, for a hop that does not take 8-bit content (SMTP
+   * without 8BITMIME, RFC 6152). Built on first call, then the same bytes. Call it only before `release`: it reads `raw`.
+   */
+  sevenBit?: () => Buffer;
 }
 
 /**
@@ -62,6 +68,11 @@ export interface SendHooks {
 export interface Transport {
   /** The registry name, e.g. "capture". */
   readonly name: string;
+  /**
+   * Messages may carry 8-bit bodies (composers then send non-ASCII text as 8bit instead of base64): the transport
+   * declares BODY=8BITMIME where it is taken and sends OutgoingMessage.sevenBit where it is not. Absent: 7-bit only.
+   */
+  readonly eightBit?: boolean;
   /** Deliver a batch; the outcome at index i belongs to message i. Never throws for a per-message failure. */
   sendBatch(messages: OutgoingMessage[], hooks?: SendHooks): Promise<SendOutcome[]>;
   /** Release connections and file handles. */

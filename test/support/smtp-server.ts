@@ -12,6 +12,8 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp
 export interface ReceivedMessage {
   from: string;
   to: string[];
+  /** The MAIL FROM parameters, by upper-case name (e.g. `{ BODY: '8BITMIME', SIZE: '1234' }`). */
+  mailParams: Record<string, string | true>;
   /** The content as stored by the server: dot-stuffing already removed. */
   raw: Buffer;
   /** Whether the connection was encrypted (implicit TLS or STARTTLS). */
@@ -48,6 +50,8 @@ export interface SmtpServerOptions {
   auth?: { user: string; pass: string; methods?: string[] };
   /** Announce PIPELINING (default true). */
   pipelining?: boolean;
+  /** Announce 8BITMIME (default true). */
+  eightBitMime?: boolean;
   /** Announce and enforce a SIZE limit in bytes. */
   size?: number;
   /** Greet the first N connections with this reply and close them (default code 421). */
@@ -111,6 +115,7 @@ export async function startSmtpServer(opts: SmtpServerOptions = {}): Promise<Tes
     closeTimeout: 50,
     banner: 'postflow test server',
     hidePIPELINING: opts.pipelining === false,
+    hide8BITMIME: opts.eightBitMime === false,
     ...(opts.size ? { size: opts.size } : {}),
     ...(opts.idleTimeoutMs ? { socketTimeout: opts.idleTimeoutMs } : {}),
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert, secure: Boolean(opts.implicitTls) } : { hideSTARTTLS: true, disabledCommands: ['STARTTLS'] }),
@@ -154,7 +159,9 @@ export async function startSmtpServer(opts: SmtpServerOptions = {}): Promise<Tes
         const finish = (err?: Error | null): void => {
           if (err) return cb(err);
           const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-          received.push({ from, to, raw: Buffer.concat(chunks), secure: session.secure, connection: connNo.get(session.id) ?? 0, ...(users.has(session.id) ? { user: users.get(session.id)! } : {}) });
+          const mail = session.envelope.mailFrom as { args?: Record<string, string | true> } | false;
+          const mailParams = { ...(mail ? mail.args ?? {} : {}) };
+          received.push({ from, to, mailParams, raw: Buffer.concat(chunks), secure: session.secure, connection: connNo.get(session.id) ?? 0, ...(users.has(session.id) ? { user: users.get(session.id)! } : {}) });
           (cb as (err: Error | null, message: string) => void)(null, `2.0.0 Ok: queued as Q${received.length}`);
         };
         if (r && !r.drop) act(r, session, finish);

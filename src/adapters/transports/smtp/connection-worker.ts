@@ -1,7 +1,7 @@
 import { formatReply, queueIdFromReply } from '../../../domain/smtp-reply.js';
 import type { OutgoingMessage, SendOutcome } from '../../../ports/transport.js';
 import { dataTerminator, dotStuff } from './dot-stuff.js';
-import { envelopeCommands, envelopeProblem, mailFrom } from './envelope-commands.js';
+import { contentFor, envelopeCommands, envelopeProblem, mailFrom } from './envelope-commands.js';
 import type { RawReply } from './reply-reader.js';
 import { SmtpConnection } from './smtp-connection.js';
 import { errorFailure, replyFailure, SmtpError, toReply } from './smtp-error.js';
@@ -84,7 +84,8 @@ export class ConnectionWorker {
           continue;
         }
         const next = count < this.opts.maxMessagesPerConnection ? this.takeSendable() : undefined;
-        const parts: Buffer[] = [dotStuff(cur.msg.raw), dataTerminator(cur.msg.raw)];
+        const content = contentFor(cur.msg, this.conn.capabilities);
+        const parts: Buffer[] = [dotStuff(content), dataTerminator(content)];
         if (next && pipelining) {
           parts.push(envelopeCommands(next.msg, this.conn.capabilities, false));
           this.inFlight.push(next);

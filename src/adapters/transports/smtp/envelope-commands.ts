@@ -20,8 +20,9 @@ export function envelopeProblem(m: OutgoingMessage, caps: Capabilities): (SendOu
   if (!caps.smtpUtf8 && needsUtf8(m)) {
     return { ok: false, permanent: true, code: 553, enhancedCode: '5.6.7', response: 'the envelope has a non-ASCII address and the relay does not offer SMTPUTF8' };
   }
-  if (caps.size && m.raw.length > caps.size) {
-    return { ok: false, permanent: true, code: 552, enhancedCode: '5.3.4', response: `message of ${m.raw.length} bytes exceeds the relay's SIZE limit of ${caps.size} bytes` };
+  const size = caps.size ? contentFor(m, caps).length : 0;
+  if (caps.size && size > caps.size) {
+    return { ok: false, permanent: true, code: 552, enhancedCode: '5.3.4', response: `message of ${size} bytes exceeds the relay's SIZE limit of ${caps.size} bytes` };
   }
   return null;
 }
@@ -39,11 +40,20 @@ export function envelopeCommands(m: OutgoingMessage, caps: Capabilities, rsetFir
   return Buffer.from(`${rsetFirst ? 'RSET\r\n' : ''}${mailFrom(m, caps)}\r\n${m.envelope.to.map((a) => `RCPT TO:<${a}>\r\n`).join('')}DATA\r\n`, 'utf8');
 }
 
+/**
+ * The bytes this relay gets for the message: as composed, or — when they have 8bit bodies and the relay does not offer
+ * 8BITMIME — their 7-bit copy (RFC 6152 §3: 8-bit content goes only where 8BITMIME is announced).
+ */
+export function contentFor(m: OutgoingMessage, caps: Capabilities): Buffer {
+  return m.sevenBit && !caps.eightBitMime ? m.sevenBit() : m.raw;
+}
+
 /** The MAIL FROM command (without CRLF). */
 export function mailFrom(m: OutgoingMessage, caps: Capabilities): string {
   let cmd = `MAIL FROM:<${m.envelope.from}>`;
-  if (caps.size !== null) cmd += ` SIZE=${m.raw.length}`;
-  if (caps.eightBitMime && !isAscii(m.raw)) cmd += ' BODY=8BITMIME';
+  if (caps.size !== null) cmd += ` SIZE=${contentFor(m, caps).length}`;
+  // A message with a 7-bit copy has 8bit bodies; others are looked at (an address or header may be UTF-8).
+  if (caps.eightBitMime && (m.sevenBit !== undefined || !isAscii(m.raw))) cmd += ' BODY=8BITMIME';
   if (caps.smtpUtf8 && needsUtf8(m)) cmd += ' SMTPUTF8';
   return cmd;
 }

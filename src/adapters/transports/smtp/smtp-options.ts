@@ -50,6 +50,11 @@ export interface SmtpOptions {
   maxMessagesPerConnection: number;
   /** Use RFC 2920 PIPELINING when the relay offers it (turn off to test or to humour a broken relay). */
   pipelining: boolean;
+  /**
+   * Messages may be composed with 8bit bodies (Transport.eightBit): sent as they are with BODY=8BITMIME to a relay
+   * that offers it, turned to base64 for one that does not. Off: always 7-bit (e.g. a relay that signs and may downgrade later).
+   */
+  eightBit: boolean;
   connectTimeout: number;
   greetingTimeout: number;
   commandTimeout: number;
@@ -64,6 +69,7 @@ export const SMTP_DEFAULTS = {
   maxConnections: 10,
   maxMessagesPerConnection: 1000,
   pipelining: true,
+  eightBit: true,
   connectTimeout: 10_000,
   greetingTimeout: 30_000,
   commandTimeout: 30_000,
@@ -84,7 +90,7 @@ const BOOL: Record<string, boolean> = { true: true, '1': true, yes: true, false:
 /**
  * Read a relay URL: `smtp://user:pass@host:port?starttls=required` (port 587 by default) or `smtps://…` (465).
  * Query settings: starttls (opportunistic|required|off), tls_reject_unauthorized, tls_servername,
- * allow_insecure_auth, pipelining, ehlo, max_connections, max_messages_per_connection, connect_timeout,
+ * allow_insecure_auth, pipelining, eight_bit, ehlo, max_connections, max_messages_per_connection, connect_timeout,
  * greeting_timeout, command_timeout, data_timeout (ms). Throws naming the bad setting — never the password.
  */
 export function parseSmtpUrl(raw: string, overrides: Partial<SmtpOptions> = {}): SmtpOptions {
@@ -116,12 +122,13 @@ export function parseSmtpUrl(raw: string, overrides: Partial<SmtpOptions> = {}):
     } else if (key === 'starttls') {
       if (value !== 'opportunistic' && value !== 'required' && value !== 'off') throw new Error('SMTP URL: starttls must be opportunistic, required or off');
       opts.startTls = value;
-    } else if (key === 'tls_reject_unauthorized' || key === 'allow_insecure_auth' || key === 'pipelining') {
+    } else if (key === 'tls_reject_unauthorized' || key === 'allow_insecure_auth' || key === 'pipelining' || key === 'eight_bit') {
       const b = BOOL[value.toLowerCase()];
       if (b === undefined) throw new Error(`SMTP URL: ${key} must be true or false`);
       if (key === 'tls_reject_unauthorized') opts.tlsRejectUnauthorized = b;
       else if (key === 'allow_insecure_auth') opts.allowInsecureAuth = b;
-      else opts.pipelining = b;
+      else if (key === 'pipelining') opts.pipelining = b;
+      else opts.eightBit = b;
     } else if (key === 'ehlo' || key === 'tls_servername') {
       // The name goes on the wire in EHLO: no spaces or control characters.
       if (!/^[A-Za-z0-9.:[\]-]+$/.test(value)) throw new Error(`SMTP URL: ${key} must be a host name or address literal`);

@@ -18,6 +18,7 @@ export class SmtpTransport implements Transport {
   readonly name = 'smtp';
   /** The relay as shown in logs: `smtp://user@host:port`, without the password. */
   readonly relay: string;
+  readonly eightBit: boolean;
   private readonly queue = new JobQueue((woken) => this.dispatch(woken));
   private readonly workers = new Set<ConnectionWorker>();
   private readonly running = new Set<Promise<void>>();
@@ -26,6 +27,7 @@ export class SmtpTransport implements Transport {
 
   constructor(readonly options: SmtpOptions) {
     this.relay = describeRelay(options);
+    this.eightBit = options.eightBit;
   }
 
   /** A transport for the relay URL (see parseSmtpUrl for its settings); throws a clear error when there is none. */
