@@ -5,7 +5,7 @@ import type { DeliveryMetrics } from '../ports/metrics.js';
 import type { SenderRecord, SenderReport, SenderStore } from '../ports/sender-store.js';
 import type { SenderTransports } from '../ports/sender-transports.js';
 import type { DeliveryResult, MessageRecord } from '../ports/store.js';
-import type { OutgoingMessage, SendOutcome, SenderSignal } from '../ports/transport.js';
+import type { OutgoingMessage, SendOutcome, SenderSignal, Transport } from '../ports/transport.js';
 import { composeMessage } from '../compose/compose-message.js';
 import type { DkimKey } from '../compose/dkim.js';
 import type { TemplateEngine } from '../compose/template-engine.js';
@@ -108,13 +108,22 @@ export class SenderRouter {
     // Answers already read are noted before composing keeps the thread busy (ADR 0012).
     if (this.deps.journal) flushSentNotes(this.deps.journal);
     const report: SenderReport = { senderId: sender.id, sent: 0, failed: 0 };
+    // The transport first: whether it carries 8bit bodies decides how the messages are composed. One that cannot be
+    // had is the sender's failure, reported below for the messages that compose.
+    let transport: Transport | undefined;
+    let unavailable: Error | undefined;
+    try {
+      transport = await this.deps.transports.forSender(sender);
+    } catch (err) {
+      unavailable = err as Error;
+    }
     const outgoing: OutgoingMessage[] = [];
     const composed: MessageRecord[] = [];
     for (const m of msgs) {
       // Sent as the sender: its address in From and in the envelope, its display name when it has one.
       const as = { ...m, fromAddress: sender.email, fromName: sender.fromName ?? m.fromName };
       try {
-        outgoing.push(composeMessage(as, await catalog.compiledFor(m), engine, now, this.deps.dkim));
+        outgoing.push(composeMessage(as, await catalog.compiledFor(m), engine, now, this.deps.dkim, transport?.eightBit === true));
         composed.push(m);
       } catch (err) {
         results.set(m.id, { id: m.id, status: 'failed', at: clock.now(), error: `compose failed: ${(err as Error).message}`, detail: { pool, sender: sender.id } });
@@ -127,7 +136,7 @@ export class SenderRouter {
     this.inFlight.set(sender.id, (this.inFlight.get(sender.id) ?? 0) + outgoing.length);
     this.deps.metrics?.inFlight(outgoing.length);
     try {
-      const transport = await this.deps.transports.forSender(sender);
+      if (!transport) throw unavailable!;
       transportName = transport.name;
       const inDoubt = composed.map((m) => inDoubtAttempt(this.deps.inDoubt ?? DEFAULT_IN_DOUBT, m));
       outcomes = await transport.sendBatch(outgoing, this.deps.journal ? journalHooks(this.deps.journal, outgoing, inDoubt, transport.name) : undefined);

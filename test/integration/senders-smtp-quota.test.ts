@@ -101,6 +101,16 @@ describe('sender pools over SMTP senders', () => {
     expect((await api('POST', '/api/v1/senders/b/resume')).body.state).toBe('active');
   });
 
+  it('sends UTF-8 bodies as 8bit through an SMTP sender whose relay takes them (ADR 0027), as the default relay does', async () => {
+    await api('POST', '/api/v1/senders', { id: 'u', kind: 'smtp', email: 'u@senders.test', smtp_url: smtp.url() });
+    await api('POST', '/api/v1/pools', { id: 'utf', senders: ['u'] });
+    await api('POST', '/api/v1/emails/send-batch', { messages: [{ to: 'zoe@example.com', subject: 's', text: 'Grüße, Zoë — €42', sender_pool: 'utf' }] });
+    await drain();
+    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received[0]!.raw.toString('utf8')).toContain('Content-Transfer-Encoding: 8bit\r\n\r\nGrüße, Zoë — €42');
+    expect(smtp.received[0]!.mailParams.BODY).toBe('8BITMIME');
+  });
+
   it('moves a message off a sender whose relay refuses its login, and puts that sender in error', async () => {
     const authed = await startSmtpServer({ auth: { user: 'u', pass: 'right' } });
     try {
