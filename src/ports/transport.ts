@@ -73,6 +73,12 @@ export interface Transport {
    * declares BODY=8BITMIME where it is taken and sends OutgoingMessage.sevenBit where it is not. Absent: 7-bit only.
    */
   readonly eightBit?: boolean;
+  /**
+   * Backpressure for callers that compose just in time (InProcessComposeSend): resolves once so few messages wait
+   * inside the transport that more are worth composing now — at once when that is so already, or when it closes.
+   * Absent: the transport takes whatever it is handed as soon as it is handed it.
+   */
+  readyForMore?(): Promise<void>;
   /** Deliver a batch; the outcome at index i belongs to message i. Never throws for a per-message failure. */
   sendBatch(messages: OutgoingMessage[], hooks?: SendHooks): Promise<SendOutcome[]>;
   /** Release connections and file handles. */

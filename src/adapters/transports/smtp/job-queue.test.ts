@@ -42,4 +42,38 @@ describe('JobQueue', () => {
     expect(q.drain().map((j) => j.msg.id)[0]).toBe('3000');
     expect(q.size).toBe(0);
   });
+
+  it('tells callers it runs short below its low water, one at a time as jobs are taken, all when it empties or closes', async () => {
+    const q = new JobQueue(() => undefined, 3);
+    const told: string[] = [];
+    const ask = (name: string) => void q.whenShort().then(() => told.push(name));
+    ask('empty');
+    await Promise.resolve();
+    expect(told).toEqual(['empty']); // fewer than 3 wait: at once
+    q.push(['a', 'b', 'c', 'd', 'e'].map(job));
+    ask('x');
+    ask('y');
+    ask('z');
+    q.take(); // 4 left
+    q.take(); // 3 left: not short yet
+    await Promise.resolve();
+    expect(told).toEqual(['empty']);
+    q.take(); // 2 left: one caller is told
+    await Promise.resolve();
+    expect(told).toEqual(['empty', 'x']);
+    q.take(); // 1 left: the next
+    await Promise.resolve();
+    expect(told).toEqual(['empty', 'x', 'y']);
+    ask('w'); // 1 waits: short already, told at once, before 'z' who still waits its turn
+    await Promise.resolve();
+    expect(told).toEqual(['empty', 'x', 'y', 'w']);
+    q.drain(); // empty: everyone still waiting
+    await Promise.resolve();
+    expect(told).toEqual(['empty', 'x', 'y', 'w', 'z']);
+    q.push(['f', 'g', 'h'].map(job));
+    ask('closing');
+    q.close();
+    await q.whenShort(); // closed: at once, whatever waits
+    expect(told).toContain('closing');
+  });
 });

@@ -10,9 +10,14 @@ export class JobQueue implements JobSource {
   private head = 0;
   private readonly idle = new Set<(more: boolean) => void>();
   private closed = false;
+  // Callers waiting for the queue to run short (whenShort), first come first served.
+  private readonly shortWaiters: Array<() => void> = [];
 
-  /** @param onRequeue called after a job is put back (with how many parked connections it woke), so the pool can open a connection for it. */
-  constructor(private readonly onRequeue: (woken: number) => void = () => undefined) {}
+  /**
+   * @param onRequeue called after a job is put back (with how many parked connections it woke), so the pool can open a connection for it.
+   * @param lowWater whenShort resolves while fewer jobs than this wait.
+   */
+  constructor(private readonly onRequeue: (woken: number) => void = () => undefined, private readonly lowWater = 0) {}
 
   /** Jobs waiting. */
   get size(): number {
@@ -25,9 +30,22 @@ export class JobQueue implements JobSource {
     return this.wakeAll(true);
   }
 
+  /**
+   * Resolves when fewer than `lowWater` jobs wait (at once if that is so now). Waiters are let go one at a time as
+   * connections take jobs, so that each refills the queue before the next is told; all at once when it empties or closes.
+   */
+  whenShort(): Promise<void> {
+    if (this.closed || this.size < this.lowWater) return Promise.resolve();
+    return new Promise((resolve) => this.shortWaiters.push(resolve));
+  }
+
   take(): Job | undefined {
-    if (this.head >= this.items.length) return undefined;
+    if (this.head >= this.items.length) {
+      this.releaseShort(true);
+      return undefined;
+    }
     const j = this.items[this.head++];
+    if (this.shortWaiters.length > 0 && this.size < this.lowWater) this.releaseShort(this.size === 0);
     // Compact now and then rather than shift() per job, which is O(n) on long queues.
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
@@ -57,6 +75,7 @@ export class JobQueue implements JobSource {
     const out = this.items.slice(this.head);
     this.items = [];
     this.head = 0;
+    this.releaseShort(true);
     return out;
   }
 
@@ -64,6 +83,12 @@ export class JobQueue implements JobSource {
   close(): void {
     this.closed = true;
     this.wakeAll(false);
+    this.releaseShort(true);
+  }
+
+  private releaseShort(all: boolean): void {
+    if (all) for (const w of this.shortWaiters.splice(0)) w();
+    else this.shortWaiters.shift()?.();
   }
 
   private wakeAll(more: boolean): number {

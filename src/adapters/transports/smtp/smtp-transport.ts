@@ -19,7 +19,7 @@ export class SmtpTransport implements Transport {
   /** The relay as shown in logs: `smtp://user@host:port`, without the password. */
   readonly relay: string;
   readonly eightBit: boolean;
-  private readonly queue = new JobQueue((woken) => this.dispatch(woken));
+  private readonly queue: JobQueue;
   private readonly workers = new Set<ConnectionWorker>();
   private readonly running = new Set<Promise<void>>();
   private opening = 0;
@@ -28,6 +28,13 @@ export class SmtpTransport implements Transport {
   constructor(readonly options: SmtpOptions) {
     this.relay = describeRelay(options);
     this.eightBit = options.eightBit;
+    // Enough composed messages waiting to keep every connection busy while more are composed (readyForMore).
+    this.queue = new JobQueue((woken) => this.dispatch(woken), 4 * options.maxConnections);
+  }
+
+  /** Resolves when fewer than 4 messages per connection wait for one (Transport.readyForMore). */
+  readyForMore(): Promise<void> {
+    return this.queue.whenShort();
   }
 
   /** A transport for the relay URL (see parseSmtpUrl for its settings); throws a clear error when there is none. */
