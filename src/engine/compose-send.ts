@@ -53,10 +53,13 @@ export class InProcessComposeSend implements ComposeSend {
     // through collections, and their bytes are reused sooner (bench/RESULTS.md, session 9).
     // A transport without backpressure gets the batch in one sendBatch, as it always did (its own concurrency is per call).
     const chunk = this.transport.readyForMore ? COMPOSE_CHUNK : Math.max(1, batch.length);
+    // Answers already read are noted before composing keeps the thread busy (ADR 0012), and again after each wait.
+    if (this.journal) flushSentNotes(this.journal);
     for (let from = 0; from < batch.length; from += chunk) {
-      if (this.transport.readyForMore) await this.transport.readyForMore();
-      // Answers already read are noted before composing keeps the thread busy (ADR 0012).
-      if (this.journal) flushSentNotes(this.journal);
+      if (this.transport.readyForMore) {
+        await this.transport.readyForMore();
+        if (this.journal) flushSentNotes(this.journal);
+      }
       const outgoing: OutgoingMessage[] = [];
       const at: number[] = [];
       const inDoubt: Array<number | undefined> = [];
