@@ -26,7 +26,7 @@ export interface ComposeSend {
 }
 
 /** Messages composed at a time when the transport applies backpressure (Transport.readyForMore). */
-const COMPOSE_CHUNK = 25;
+const COMPOSE_CHUNK = 50;
 
 /** Composes and sends on the calling thread. */
 export class InProcessComposeSend implements ComposeSend {

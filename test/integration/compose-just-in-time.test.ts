@@ -42,25 +42,25 @@ describe('composing just in time', () => {
   it('composes the next chunk only when the transport runs short, and answers in the batch order', async () => {
     const t = gatedTransport(true);
     const cs = new InProcessComposeSend(p.current.catalog, p.current.engine, t);
-    const run = cs.run(batch(60), Date.now());
+    const run = cs.run(batch(120), Date.now());
     await tick();
     expect(t.calls).toHaveLength(0); // nothing composed before the transport asks
     t.open();
     await tick();
-    expect(t.calls.map((c) => c.length)).toEqual([24]); // the first 25, less the one that does not compose
+    expect(t.calls.map((c) => c.length)).toEqual([49]); // the first 50, less the one that does not compose
     expect(t.waiting()).toBe(1);
     t.open();
     await tick();
-    expect(t.calls.map((c) => c.length)).toEqual([24, 25]);
+    expect(t.calls.map((c) => c.length)).toEqual([49, 50]);
     t.open();
     const results = await run;
-    expect(t.calls.map((c) => c.length)).toEqual([24, 25, 10]);
-    expect(results).toHaveLength(60);
+    expect(t.calls.map((c) => c.length)).toEqual([49, 50, 20]);
+    expect(results).toHaveLength(120);
     results.forEach((r, i) => {
       if (i === 7) expect(r).toMatchObject({ composed: false, error: expect.stringMatching(/^compose failed/) });
       else expect(r).toMatchObject({ composed: true, outcome: { ok: true } });
     });
-    expect(t.calls.flat()).toEqual(batch(60).filter((_, i) => i !== 7).map((m) => m.toAddress));
+    expect(t.calls.flat()).toEqual(batch(120).filter((_, i) => i !== 7).map((m) => m.toAddress));
   });
 
   it('hands a transport without backpressure the whole batch in one call', async () => {

@@ -29,10 +29,10 @@ export class SmtpTransport implements Transport {
     this.relay = describeRelay(options);
     this.eightBit = options.eightBit;
     // Enough composed messages waiting to keep every connection busy while more are composed (readyForMore).
-    this.queue = new JobQueue((woken) => this.dispatch(woken), 4 * options.maxConnections);
+    this.queue = new JobQueue((woken) => this.dispatch(woken), 8 * options.maxConnections);
   }
 
-  /** Resolves when fewer than 4 messages per connection wait for one (Transport.readyForMore). */
+  /** Resolves when fewer than 8 messages per connection wait for one (Transport.readyForMore). */
   readyForMore(): Promise<void> {
     return this.queue.whenShort();
   }
