@@ -61,6 +61,17 @@ export function describeStoreContract(name: string, make: () => Promise<{ store:
       expect((await store.listMessages({ limit: 10 })).length).toBe(2);
     });
 
+    it('writes nothing of a batch when one of its messages cannot be stored', async () => {
+      // 60 alike (the uniform 25-row statements on SQLite), the 41st refused by the table (NOT NULL): the statements
+      // before it went through, and the batch's transaction must take them back.
+      const batch = Array.from({ length: 60 }, (_, i) => newMessage({ toAddress: `u${i}@example.com` }));
+      (batch[40] as { toDomain: string | null }).toDomain = null;
+      await expect(store.insertMessages(batch)).rejects.toThrow(/to_domain/);
+      expect(await store.listMessages({ limit: 100 })).toEqual([]);
+      const ok = newMessage();
+      expect(await store.insertMessages([ok])).toEqual([{ id: ok.id, duplicate: false }]);
+    });
+
     it('claims by priority, then due time, never a message not yet due', async () => {
       const low = newMessage({ priority: 3, dueAt: T0 - 5000 });
       const crit = newMessage({ priority: 0, dueAt: T0 });

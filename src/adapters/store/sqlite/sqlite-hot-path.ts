@@ -28,10 +28,20 @@ function insertParams(c: MessageColumns, i: number, out: unknown[], o: number): 
   out[o + 20] = c.createdAt[i]; out[o + 21] = c.createdAt[i]; out[o + 22] = c.senderPool[i];
 }
 
+/**
+ * `OR FAIL` on the multi-row statements of the hot path: a statement that may stop half-way with ABORT (SQLite's default)
+ * keeps a statement journal of the pages it changes, so as to undo only itself, and past 64 KiB that journal is a
+ * temporary file — two pwrite(2) per 16 KiB page, plus its open, unlink and close. Every such statement here runs
+ * inside a transaction that is rolled back whole when anything in it fails (better-sqlite3's `transaction()`), so undoing
+ * one statement alone is never needed: with FAIL no statement journal is kept. `node bench/store.mjs 50000`: pwrite(2)
+ * calls 43,058 → 19,305, temporary files 304 → 4 (bench/RESULTS.md, session 10; docs/adr/0023-sqlite-settings.md).
+ */
+const NO_STATEMENT_JOURNAL = 'OR FAIL';
+
 /** `rows` new messages; with `conflicts`, a conflicting row is skipped and the ids inserted are returned. */
 function insertSql(rows: number, conflicts = true): string {
   const tuple = `(${INSERT_COLS.map(() => '?').join(', ')}, ${Object.values(INSERT_CONSTANTS).join(', ')})`;
-  return `INSERT INTO messages (${INSERT_COLS.join(', ')}, ${Object.keys(INSERT_CONSTANTS).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${
+  return `INSERT ${NO_STATEMENT_JOURNAL} INTO messages (${INSERT_COLS.join(', ')}, ${Object.keys(INSERT_CONSTANTS).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${
     conflicts ? ' ON CONFLICT DO NOTHING RETURNING id' : ''}`;
 }
 
@@ -51,7 +61,7 @@ function uniformInsertSql(rows: number): string {
     return s >= 0 ? `?${s + 1}` : `?${SHARED.length + r * PER_ROW.length + (PER_ROW as readonly string[]).indexOf(c) + 1}`;
   };
   const tuples = Array.from({ length: rows }, (_, r) => `(${INSERT_COLS.map((c) => param(c, r)).join(', ')}, ${Object.values(INSERT_CONSTANTS).join(', ')})`);
-  return `INSERT INTO messages (${INSERT_COLS.join(', ')}, ${Object.keys(INSERT_CONSTANTS).join(', ')}) VALUES ${tuples.join(', ')}`;
+  return `INSERT ${NO_STATEMENT_JOURNAL} INTO messages (${INSERT_COLS.join(', ')}, ${Object.keys(INSERT_CONSTANTS).join(', ')}) VALUES ${tuples.join(', ')}`;
 }
 
 /** True when every SHARED column of `c` holds one value and no message has an idempotency key. */
@@ -126,7 +136,7 @@ export class SqliteHotPath {
     // The subquery walks the partial index of waiting rows in (priority, due_at) order.
     // Raw rows (arrays) turned into objects by a function generated for these columns: better-sqlite3 builds row
     // objects property by property through the V8 API, ~14 µs per 35-column row here vs ~5 µs raw (bench/RESULTS.md).
-    this.claim = db.prepare(`UPDATE messages SET status = 'sending', queue_state = ${QUEUE_LEASED}, lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+    this.claim = db.prepare(`UPDATE ${NO_STATEMENT_JOURNAL} messages SET status = 'sending', queue_state = ${QUEUE_LEASED}, lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
       WHERE id IN (SELECT id FROM messages WHERE queue_state = ${QUEUE_WAITING} AND due_at <= ? ORDER BY priority, due_at LIMIT ?) RETURNING *`).raw();
     this.claimRow = rowBuilder(this.claim.columns().map((c) => c.name));
     this.event = db.prepare('INSERT INTO message_events (message_id, type, at, detail) VALUES (?, ?, ?, ?)');
