@@ -14,7 +14,12 @@
 //      and `smtp-source -d -s 20 -m M -l 4096 127.0.0.1:P`: the same with sessions reused (-d), BENCH.md's
 //      "20–50 reused sessions" row (~15,000–19,000/s when the anchors were measured), a yardstick of the
 //      machine's speed in this run (the issue's command, without -d, opens a connection per message)
-//   4. nodemailer, `pool: true, maxConnections: 10` (its other defaults, e.g. maxMessages 100 per connection),
+//   4. BENCH.md's first row, "the wire + sink limit": a minimal Node client in a child process of its own, 10
+//      connections, RFC 2920 pipelining (MAIL, RCPT and DATA in one write, the body after the 354), one pre-built
+//      4 KB message, M messages (~26,000/s, 22–26k, when the anchors were measured): the machine's speed for what
+//      Postflow does on the wire, and with it the issue's 10,000/s read at the anchors' speed (10,000 ÷ 22,000–26,000
+//      = 0.38–0.45 of it)
+//   5. nodemailer, `pool: true, maxConnections: 10` (its other defaults, e.g. maxMessages 100 per connection),
 //      200 sendMail calls in flight, the same N personalised messages (bench-content.js: liquidjs renders of
 //      subject, html and text), in a child process of its own so its CPU seconds (process.cpuUsage) and peak RSS
 //      are its own
@@ -41,8 +46,9 @@ const { values: opt } = parseArgs({
     timeout: { type: 'string', default: '3600' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
-    // Internal: the nodemailer step runs in a child process started with this flag.
+    // Internal: the nodemailer and wire steps run in child processes started with these flags.
     'nodemailer-child': { type: 'boolean', default: false },
+    'wire-child': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -76,9 +82,84 @@ if (opt['nodemailer-child']) {
   await nodemailerChild();
   process.exit(0);
 }
+if (opt['wire-child']) {
+  await wireChild();
+  process.exit(0);
+}
 
 // ---------------------------------------------------------------------------------------------------------------
-// Step 4, in its own process: nodemailer pooled, the same personalised messages as `postflow bench`.
+// Step 4, in its own process: the minimal pipelined client of BENCH.md's first row. Per connection: EHLO once, then
+// for each message MAIL FROM, RCPT TO and DATA in one write, their three replies, the pre-built body and its ".",
+// its reply. N here is --messages (the orchestrator passes M).
+async function wireChild() {
+  if (PORT_OPT === 0) die('--wire-child needs --port');
+  const CONNS = 10;
+  const line = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.\r\n';
+  let body = 'From: <bench@postflow.local>\r\nTo: <sink@example.org>\r\nSubject: wire limit\r\nMessage-ID: <wire@postflow.local>\r\n\r\n';
+  while (body.length + line.length <= SIZE) body += line;
+  const bodyBytes = Buffer.from(body + '.\r\n');
+  const envelope = Buffer.from('MAIL FROM:<bench@postflow.local>\r\nRCPT TO:<sink@example.org>\r\nDATA\r\n');
+  const deadline = Date.now() + TIMEOUT * 1000;
+  let next = 0;
+  let sent = 0;
+  const failures = new Map();
+  // Replies of one connection, read as they come: `want` complete replies (a line whose 4th byte is a space) resolve
+  // `wake` with the code of each.
+  function conn() {
+    return new Promise((resolve, reject) => {
+      const sock = connect(PORT_OPT, '127.0.0.1');
+      sock.setNoDelay(true);
+      let buf = '';
+      let codes = [];
+      let want = 1;
+      let wake = null;
+      const ready = () => new Promise((r) => { wake = r; pump(); });
+      function pump() {
+        for (let i; (i = buf.indexOf('\n')) >= 0;) {
+          const l = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          if (l[3] !== '-') codes.push(Number(l.slice(0, 3)));
+        }
+        if (wake && codes.length >= want) { const w = wake; wake = null; const c = codes; codes = []; w(c); }
+      }
+      sock.on('data', (d) => { buf += d.toString('latin1'); pump(); });
+      sock.on('error', reject);
+      sock.on('close', () => { if (wake) reject(new Error('connection closed')); });
+      (async () => {
+        want = 1;
+        await ready(); // 220
+        sock.write('EHLO wire.postflow.local\r\n');
+        await ready(); // 250 (multi-line)
+        while (next < N && Date.now() < deadline) {
+          next++;
+          sock.write(envelope);
+          want = 3;
+          const env = await ready();
+          if (env[2] !== 354) { const k = env.join(' '); failures.set(k, (failures.get(k) ?? 0) + 1); sock.write('RSET\r\n'); want = 1; await ready(); continue; }
+          sock.write(bodyBytes);
+          want = 1;
+          const [fin] = await ready();
+          if (fin >= 200 && fin < 300) sent++;
+          else failures.set(String(fin), (failures.get(String(fin)) ?? 0) + 1);
+        }
+        sock.end('QUIT\r\n');
+        resolve();
+      })().catch(reject);
+    });
+  }
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONNS }, conn));
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(JSON.stringify({
+    messages: N, sent, failures: Object.fromEntries(failures), seconds: secs, deliveredPerSec: sent / secs,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  }) + '\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step 5, in its own process: nodemailer pooled, the same personalised messages as `postflow bench`.
 async function nodemailerChild() {
   if (PORT_OPT === 0) die('--nodemailer-child needs --port');
   const { benchTemplate, benchMessage } = await import(pathToFileURL(contentJs).href);
@@ -227,10 +308,10 @@ async function smtpSourceStep(reuse) {
   return { messages: SOURCE_M, seconds: r.seconds, deliveredPerSec: SOURCE_M / r.seconds, sinkCpuSeconds: sinkCpu };
 }
 
-async function nodemailerStep() {
+async function childStep(flag, messages, label) {
   const sinkCpu0 = procCpuSeconds(sink.pid);
   const bt = Math.min(900, remainingSec());
-  const r = await run(process.execPath, [SELF, '--nodemailer-child', '--messages', String(N), '--port', String(port), '--timeout', String(bt)], { timeoutSec: bt + 30, label: 'nodemailer' });
+  const r = await run(process.execPath, [SELF, flag, '--messages', String(messages), '--port', String(port), '--timeout', String(bt)], { timeoutSec: bt + 30, label });
   const sinkCpu = procCpuSeconds(sink.pid) - sinkCpu0;
   if (r.code !== 0) return { error: `exit ${r.code ?? r.signal}: ${r.err.trim().split('\n').slice(-3).join(' | ')}` };
   try {
@@ -275,13 +356,16 @@ try {
     const source = await smtpSourceStep(false);
     note(`smtp-source -d -s 20 -m ${SOURCE_M} -l ${SIZE}`);
     const sourceReused = await smtpSourceStep(true);
+    note(`minimal pipelined client, ${SOURCE_M} pre-built messages`);
+    const wire = await childStep('--wire-child', SOURCE_M, 'wire');
     note('nodemailer pooled');
-    const nm = await nodemailerStep();
+    const nm = await childStep('--nodemailer-child', N, 'nodemailer');
     const ratio = (a, b) => (a?.deliveredPerSec && b?.deliveredPerSec ? a.deliveredPerSec / b.deliveredPerSec : null);
     runs.push({
-      run: i, loadavg: readFileSync('/proc/loadavg', 'utf8').trim(), postflow, postflowWorkerProcesses1: postflowWp, smtpSource: source, smtpSourceReused: sourceReused, nodemailer: nm,
+      run: i, loadavg: readFileSync('/proc/loadavg', 'utf8').trim(), postflow, postflowWorkerProcesses1: postflowWp, smtpSource: source, smtpSourceReused: sourceReused, wire, nodemailer: nm,
       ratios: {
         postflowOverNodemailer: ratio(postflow, nm), postflowOverSmtpSource: ratio(postflow, source), postflowOverSmtpSourceReused: ratio(postflow, sourceReused),
+        postflowOverWire: ratio(postflow, wire),
         postflowWp1OverNodemailer: ratio(postflowWp, nm), postflowWp1OverSmtpSource: ratio(postflowWp, source),
       },
     });
@@ -307,6 +391,7 @@ const rowsSpec = [
   ['postflowWorkerProcesses1', 'Postflow (api + 1 worker process)'],
   ['smtpSource', `smtp-source -s 20 -m ${SOURCE_M} -l ${SIZE}`],
   ['smtpSourceReused', `smtp-source -d -s 20 -m ${SOURCE_M} -l ${SIZE}`],
+  ['wire', `minimal pipelined client (10 conns, ${SOURCE_M})`],
   ['nodemailer', `nodemailer pool (${NM_CONNECTIONS} conns, ${NM_WINDOW} in flight)`],
 ];
 const summary = {};
@@ -319,7 +404,7 @@ for (const [k] of rowsSpec) {
 }
 summary.ratios = Object.fromEntries(Object.keys(runs[0]?.ratios ?? {}).map((k) => [k, stat(runs.map((r) => r.ratios[k]))]));
 const errors = runs.flatMap((r) => rowsSpec.filter(([k]) => r[k].error).map(([k]) => `run ${r.run} ${k}: ${r[k].error}`));
-const incomplete = runs.flatMap((r) => ['postflow', 'postflowWorkerProcesses1', 'nodemailer'].filter((k) => !r[k].error && r[k].sent !== N).map((k) => `run ${r.run} ${k}: sent ${r[k].sent} of ${N}${r[k].notSent && Object.keys(r[k].notSent).length ? ` ${JSON.stringify(r[k].notSent)}` : ''}${r[k].failures && Object.keys(r[k].failures).length ? ` ${JSON.stringify(r[k].failures)}` : ''}`));
+const incomplete = runs.flatMap((r) => ['postflow', 'postflowWorkerProcesses1', 'wire', 'nodemailer'].filter((k) => !r[k].error && r[k].sent !== r[k].messages).map((k) => `run ${r.run} ${k}: sent ${r[k].sent} of ${r[k].messages}${r[k].notSent && Object.keys(r[k].notSent).length ? ` ${JSON.stringify(r[k].notSent)}` : ''}${r[k].failures && Object.keys(r[k].failures).length ? ` ${JSON.stringify(r[k].failures)}` : ''}`));
 
 {
   const out = opt.json ? process.stderr : process.stdout;
