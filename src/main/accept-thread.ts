@@ -6,6 +6,7 @@ import { TemplateEngine } from '../compose/template-engine.js';
 import { TemplateCatalog } from '../services/template-catalog.js';
 import { packDrafts, parseSendBatch } from '../services/send-batch-parse.js';
 import type { AcceptThreadData, AcceptThreadReply, AcceptThreadRequest } from '../services/accept-threads.js';
+import { THREAD_READY } from '../services/thread-ready.js';
 
 const data = workerData as AcceptThreadData;
 const port = parentPort!;
@@ -23,3 +24,4 @@ port.on('message', (m: AcceptThreadRequest) => {
   }
   port.postMessage(reply);
 });
+port.postMessage(THREAD_READY);

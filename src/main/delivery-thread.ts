@@ -10,6 +10,7 @@ import { TemplateCatalog } from '../services/template-catalog.js';
 import { closeJournal, InProcessComposeSend } from '../engine/compose-send.js';
 import type { ThreadBatch, ThreadReply } from '../engine/threaded-compose-send.js';
 import { createTransport, type TransportContext } from '../adapters/transports/registry.js';
+import { THREAD_READY } from '../services/thread-ready.js';
 
 /** What the main thread gives a delivery thread to build itself from. */
 export interface DeliveryThreadData {
@@ -45,3 +46,4 @@ port.on('message', (m: ThreadBatch | { type: 'close' }) => {
   for (const [key, source] of m.templates) sources.set(key, source);
   void composeSend.run(m.batch, m.now, m.inDoubt).then((results) => port.postMessage({ type: 'results', seq: m.seq, results, cache: { ...engine.stats } } satisfies ThreadReply));
 });
+port.postMessage(THREAD_READY);

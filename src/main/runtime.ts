@@ -17,7 +17,7 @@ import { ManageTemplates } from '../services/manage-templates.js';
 import { QueryMessages } from '../services/query-messages.js';
 import { TemplateCatalog } from '../services/template-catalog.js';
 import { DeliveryWorker } from '../engine/delivery-worker.js';
-import { closeJournal, type ComposeSend } from '../engine/compose-send.js';
+import { closeJournal } from '../engine/compose-send.js';
 import { ThreadedComposeSend } from '../engine/threaded-compose-send.js';
 import type { SentJournal } from '../ports/sent-journal.js';
 import { FileSentJournal } from '../adapters/journal/file-sent-journal.js';
@@ -53,7 +53,7 @@ export interface Runtime {
   engine: TemplateEngine;
   catalog: TemplateCatalog;
   accept: AcceptMessages;
-  /** Accept threads (started on the first large send-batch body), or null when configured off; closed with the runtime. */
+  /** Accept threads (started by serve() before it listens, else by the first send-batch body), or null when configured off; closed with the runtime. */
   acceptThreads: AcceptThreads | null;
   apiKeys: ApiKeys;
   templates: ManageTemplates;
@@ -68,8 +68,8 @@ export interface Runtime {
   transport: Transport;
   /** This process's sent journal (delivery threads keep their own files in the same folder). */
   journal: SentJournal;
-  /** Delivery threads when configured (they own their transports); closed with the runtime. */
-  threads: ComposeSend | null;
+  /** Delivery threads when configured (they own their transports; started by serve(), else by the first batch); closed with the runtime. */
+  threads: ThreadedComposeSend | null;
   worker: DeliveryWorker;
   secret: string;
   /** Senders, service accounts, pools and their routing (issue 4). */

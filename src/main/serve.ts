@@ -62,6 +62,16 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
   if (generated) {
     process.stdout.write(`\n  Postflow created an admin API key. It is shown this once; keep it:\n\n    ${generated}\n\n`);
   }
+  // Worker threads start before the API listens and the loops claim: started by the first request and the first batch,
+  // they cost those ~0.5 s while the process was already busy (bench/RESULTS.md, session 11). One that cannot start
+  // stops the server here, plainly, instead of failing every batch later.
+  try {
+    await Promise.all([roles.api ? rt.acceptThreads?.start() : undefined, roles.worker ? rt.threads?.start() : undefined]);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'a worker thread did not start');
+    await closeRuntime(rt);
+    process.exit(1);
+  }
   const app = roles.api ? await createHttp(rt) : null;
   if (app) {
     const address = await app.listen({ port: config.port, host: config.host });

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Mailbox } from '../domain/address.js';
 import type { BatchParser } from './accept-message.js';
 import { unpackDrafts, type BatchParse, type PackedDrafts } from './send-batch-parse.js';
+import { threadReady, type ThreadReadyMessage } from './thread-ready.js';
 
 /** What the main thread gives an accept thread to build itself from. */
 export interface AcceptThreadData {
@@ -17,6 +18,8 @@ export interface AcceptThreadRequest {
 /** A thread's outcome for a body: parseSendBatch's, its drafts packed (packDrafts). */
 export type PackedBatchParse = Exclude<BatchParse, { ok: true }> | (Omit<Extract<BatchParse, { ok: true }>, 'drafts'> & { drafts: PackedDrafts });
 export type AcceptThreadReply = { seq: number; result: PackedBatchParse } | { seq: number; failed: string };
+/** Everything an accept thread posts: its replies, and once, that it takes work. */
+export type AcceptThreadMessage = AcceptThreadReply | ThreadReadyMessage;
 
 type Pending = (r: BatchParse | null) => void;
 
@@ -24,13 +27,20 @@ type Pending = (r: BatchParse | null) => void;
 class AcceptThread {
   readonly worker: Worker;
   readonly pending = new Map<number, Pending>();
+  /** Settles once the thread has loaded its modules (rejects if it dies before). */
+  readonly ready: Promise<void>;
   dead = false;
 
   constructor(script: URL, data: AcceptThreadData, onReply: (t: AcceptThread, m: AcceptThreadReply) => void, onDeath: (t: AcceptThread, why: string) => void) {
     // A young generation of 8 MB (V8's default is up to 3 × 16 MB): the thread's garbage is one body at a time, and
     // the default costs peak RSS for nothing (as for the delivery threads, ADR 0011).
     this.worker = new Worker(script, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-    this.worker.on('message', (m: AcceptThreadReply) => onReply(this, m));
+    this.ready = threadReady(this.worker, 'accept thread');
+    // A thread that dies before it is ready is reported by onDeath; start() alone waits on this promise.
+    this.ready.catch(() => undefined);
+    this.worker.on('message', (m: AcceptThreadMessage) => {
+      if ('seq' in m) onReply(this, m);
+    });
     this.worker.on('error', (e) => onDeath(this, e.message));
     this.worker.on('exit', (code) => onDeath(this, `exited with code ${code}`));
     // An idle accept thread does not keep the process alive; one with work is referenced (see parse).
@@ -41,9 +51,10 @@ class AcceptThread {
 /**
  * Parses and validates send-batch bodies in worker threads (docs/adr/0022-accept-threads.md): JSON parsing,
  * schema checks, address parsing and serializing variables are most of what accepting costs, and on the main
- * thread they compete with the store's writes. Threads start on first use. A body goes to the thread with the
- * fewest in hand. When a thread dies, or fails on a body, that body's answer is null: the caller parses it on the
- * main thread (parsing is pure, so nothing is done twice), and the thread is replaced on the next body.
+ * thread they compete with the store's writes. A body goes to the thread with the fewest in hand. When a thread
+ * dies, or fails on a body, that body's answer is null: the caller parses it on the main thread (parsing is pure,
+ * so nothing is done twice), and the thread is replaced on the next body. Threads start on first use, or all at once
+ * with start(): a server starts them before it listens, since started by the first bodies they slowed those bodies.
  */
 export class AcceptThreads implements BatchParser {
   private readonly threads: Array<AcceptThread | null>;
@@ -59,6 +70,17 @@ export class AcceptThreads implements BatchParser {
     private readonly onError: (why: string) => void = () => undefined,
   ) {
     this.threads = Array.from({ length: Math.max(1, count) }, () => null);
+  }
+
+  /** Start every thread now; resolves once each has loaded its modules, rejects if one dies first. */
+  async start(): Promise<void> {
+    for (let i = 0; i < this.threads.length; i++) if (!this.threads[i] || this.threads[i]!.dead) this.threads[i] = this.spawn();
+    await Promise.all(this.threads.map((t) => t!.ready));
+  }
+
+  /** Threads started and not dead. */
+  get running(): number {
+    return this.threads.filter((t) => t !== null && !t.dead).length;
   }
 
   /** The body's outcome, or null when no thread could parse it (the caller parses it itself). */
@@ -90,13 +112,14 @@ export class AcceptThreads implements BatchParser {
     let best = -1;
     for (let i = 0; i < this.threads.length; i++) {
       const t = this.threads[i];
-      if (!t || t.dead) {
-        this.threads[i] = new AcceptThread(this.script, this.data, (th, m) => this.onReply(th, m), (th, why) => this.onDeath(th, why));
-        return this.threads[i]!;
-      }
+      if (!t || t.dead) return (this.threads[i] = this.spawn());
       if (best < 0 || t.pending.size < this.threads[best]!.pending.size) best = i;
     }
     return this.threads[best]!;
+  }
+
+  private spawn(): AcceptThread {
+    return new AcceptThread(this.script, this.data, (th, m) => this.onReply(th, m), (th, why) => this.onDeath(th, why));
   }
 
   private onReply(t: AcceptThread, m: AcceptThreadReply): void {

@@ -145,6 +145,40 @@ describe('AcceptThreads', () => {
     }
   });
 
+  it('start every thread at once, resolving once each takes work', async () => {
+    const threads = new AcceptThreads(new URL('../../dist/main/accept-thread.js', import.meta.url), { defaultFrom: ctx.defaultFrom }, 2);
+    try {
+      expect(threads.running).toBe(0);
+      await threads.start();
+      expect(threads.running).toBe(2);
+      // The started threads take the bodies: none is created on the way, none is handed back.
+      const answers = await Promise.all([threads.parse(body, ctx.now), threads.parse(body, ctx.now), threads.parse(body, ctx.now)]);
+      expect(answers).toEqual(Array(3).fill(parseSendBatch(body, ctx)));
+      expect(threads.running).toBe(2);
+      expect(threads.counts).toEqual({ threaded: 3, handedBack: 0 });
+    } finally {
+      await threads.close();
+    }
+  });
+
+  it('refuse to start, naming the thread and why, when a thread fails to load or exits before it is ready', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-accept-thread-'));
+    const throws = join(dir, 'throws.mjs');
+    const exits = join(dir, 'exits.mjs');
+    writeFileSync(throws, "throw new Error('no such setting');\n");
+    writeFileSync(exits, 'process.exit(4);\n');
+    try {
+      for (const [script, why] of [[throws, /^accept thread failed to start: no such setting$/], [exits, /^accept thread exited with code 4 before it started$/]] as const) {
+        const threads = new AcceptThreads(pathToFileURL(script), { defaultFrom: ctx.defaultFrom }, 1);
+        await expect(threads.start()).rejects.toThrow(why);
+        expect(threads.running).toBe(0);
+        await threads.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('hand back the bodies in hand when closed', async () => {
     const threads = new AcceptThreads(new URL('../../dist/main/accept-thread.js', import.meta.url), { defaultFrom: ctx.defaultFrom }, 1);
     const pending = threads.parse(body, ctx.now);

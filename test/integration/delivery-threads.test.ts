@@ -1,9 +1,10 @@
 // Delivery threads (ThreadedComposeSend): messages composed and sent in worker threads end to end, and a thread
 // that dies mid-batch answers its messages with a transient failure and is replaced.
 import { describe, it, expect, afterEach } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ThreadedComposeSend } from '../../src/engine/threaded-compose-send.js';
 import { TemplateCatalog } from '../../src/services/template-catalog.js';
 import { TemplateEngine } from '../../src/compose/template-engine.js';
@@ -105,6 +106,39 @@ describe('delivery threads', () => {
       release();
       await cs.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('start every thread at once, before the first batch, each with its transport built', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pf-threads-'));
+    const catalog = new TemplateCatalog({ getTemplate: async () => null, getTemplateVersion: async () => null }, new TemplateEngine(), systemClock);
+    const cs = new ThreadedComposeSend('capture', catalog, new URL('../../dist/main/delivery-thread.js', import.meta.url), { transport: { name: 'capture', ctx: { dataDir } } }, 2);
+    const msg = (i: number) => ({ id: `01JCCCCCCCCCCCCCCCCCCCCCC${i}`, fromAddress: 'app@postflow.test', fromName: null, toAddress: `c${i}@example.com`, toName: null, toDomain: 'example.com', replyTo: null, headers: {}, variables: {}, templateId: null, templateVersion: null, subject: 'Hi', html: null, text: 'Hello' }) as unknown as MessageRecord;
+    try {
+      expect(cs.running).toBe(0);
+      await cs.start();
+      expect(cs.running).toBe(2);
+      const out = await Promise.all([cs.run([msg(1), msg(2)], 1), cs.run([msg(3)], 1)]);
+      for (const o of out.flat()) expect(o).toMatchObject({ composed: true, outcome: { ok: true } });
+      expect(cs.running).toBe(2);
+      expect(readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.eml'))).toHaveLength(3);
+    } finally {
+      await cs.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuse to start, naming the thread and why, when a thread fails to load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-threads-'));
+    const script = join(dir, 'throws.mjs');
+    writeFileSync(script, "throw new Error('transport smtp: no such host');\n");
+    const catalog = new TemplateCatalog({ getTemplate: async () => null, getTemplateVersion: async () => null }, new TemplateEngine(), systemClock);
+    const cs = new ThreadedComposeSend('capture', catalog, pathToFileURL(script), {}, 1);
+    try {
+      await expect(cs.start()).rejects.toThrow(/^delivery thread failed to start: transport smtp: no such host$/);
+    } finally {
+      await cs.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
