@@ -75,7 +75,15 @@ export class AcceptThreads implements BatchParser {
   /** Start every thread now; resolves once each has loaded its modules, rejects if one dies first. */
   async start(): Promise<void> {
     for (let i = 0; i < this.threads.length; i++) if (!this.threads[i] || this.threads[i]!.dead) this.threads[i] = this.spawn();
-    await Promise.all(this.threads.map((t) => t!.ready));
+    const starting = this.threads.filter((t): t is AcceptThread => t !== null);
+    // Referenced while starting: an idle accept thread does not keep the process alive, and a process that has
+    // nothing else to wait for (`postflow api` before it listens) would end here.
+    for (const t of starting) t.worker.ref();
+    try {
+      await Promise.all(starting.map((t) => t.ready));
+    } finally {
+      for (const t of starting) if (t.pending.size === 0) t.worker.unref();
+    }
   }
 
   /** Threads started and not dead. */
