@@ -68,13 +68,23 @@ export async function serve(roles: ServeRoles): Promise<Runtime> {
   try {
     await Promise.all([roles.api ? rt.acceptThreads?.start() : undefined, roles.worker ? rt.threads?.start() : undefined]);
   } catch (err) {
-    log.error({ err: (err as Error).message }, 'a worker thread did not start');
+    process.stderr.write(`postflow: ${(err as Error).message}\n`);
     await closeRuntime(rt);
     process.exit(1);
   }
   const app = roles.api ? await createHttp(rt) : null;
   if (app) {
-    const address = await app.listen({ port: config.port, host: config.host });
+    let address: string;
+    try {
+      address = await app.listen({ port: config.port, host: config.host });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw err;
+      const why = code === 'EADDRINUSE' ? 'the port is in use by another process' : code === 'EACCES' ? 'not permitted (a port below 1024 needs privileges)' : 'no interface of this machine has that address';
+      process.stderr.write(`postflow: cannot listen on ${config.host}:${config.port} (POSTFLOW_HOST, POSTFLOW_PORT): ${why}\n`);
+      await closeRuntime(rt);
+      process.exit(1);
+    }
     log.info({ address, store: rt.store.dialect, transport: rt.transport.name }, `Postflow API and dashboard on ${address}`);
   }
   if (roles.worker) {

@@ -81,6 +81,18 @@ describe.skipIf(!linux)('bin/postflow.js launching a server command', () => {
     expect(err).toMatch(/POSTFLOW_WORKERS: must be a whole number/);
   });
 
+  it('a port in use is named on stderr, and the server ends with status 1 instead of a stack trace', async () => {
+    const first = await launch('parallel');
+    await ready(first.port);
+    const { p, exited } = await launch('single-threaded', { POSTFLOW_PORT: String(first.port) });
+    let err = '';
+    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    expect(await exited).toEqual([1, null]);
+    expect(err).toMatch(new RegExp(`^postflow: cannot listen on 127\\.0\\.0\\.1:${first.port} \\(POSTFLOW_HOST, POSTFLOW_PORT\\): the port is in use by another process\n$`));
+    first.p.kill('SIGTERM');
+    expect(await first.exited).toEqual([0, null]);
+  });
+
   it('POSTFLOW_GC=parallel: no child, the process is the server itself', async () => {
     const { p, port, exited } = await launch('parallel');
     await ready(port);
