@@ -400,6 +400,7 @@ for (const [k] of rowsSpec) {
     deliveredPerSec: pick(k, (x) => x.deliveredPerSec), acceptedPerSec: pick(k, (x) => x.acceptedPerSec),
     cpuSeconds: pick(k, (x) => x.serverCpuSeconds ?? x.cpuSeconds), peakRssMiB: pick(k, (x) => x.serverPeakRssMiB ?? x.peakRssMiB),
     latencyP50Ms: pick(k, (x) => x.latencyP50Ms), latencyP99Ms: pick(k, (x) => x.latencyP99Ms), sinkCpuSeconds: pick(k, (x) => x.sinkCpuSeconds),
+    drainPerSec: pick(k, (x) => x.drainPerSec ?? null),
   };
 }
 summary.ratios = Object.fromEntries(Object.keys(runs[0]?.ratios ?? {}).map((k) => [k, stat(runs.map((r) => r.ratios[k]))]));
@@ -421,6 +422,7 @@ const incomplete = runs.flatMap((r) => ['postflow', 'postflowWorkerProcesses1', 
   const w = cols.map((_, c) => Math.max(...table.map((r) => r[c].length)));
   out.write(`\n${N} messages per Postflow/nodemailer step, ${RUNS} run(s); median (min–max)\n`);
   for (const r of table) out.write(r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + '\n');
+  for (const [k, label] of rowsSpec) if (summary[k].drainPerSec) out.write(`${label}: once the last request was answered, the rest delivered at ${f(summary[k].drainPerSec)}/s\n`);
   out.write('\nratios within each run, median (min–max)\n');
   for (const [k, s] of Object.entries(summary.ratios)) out.write(`  ${k.padEnd(28)} ${f(s, 2)}\n`);
   for (const e of [...errors, ...incomplete]) out.write(`! ${e}\n`);

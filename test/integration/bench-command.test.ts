@@ -17,6 +17,11 @@ describe('postflow bench', () => {
     for (const k of ['acceptedPerSec', 'deliveredPerSec', 'serverCpuSeconds', 'serverPeakRssMiB']) expect(out[k], k).toBeGreaterThan(0);
     expect(out.sinkCpuSeconds).toBeGreaterThanOrEqual(0); // a number: read from /proc (10 ms ticks)
     expect(out.deliverSeconds as number).toBeGreaterThanOrEqual(out.acceptSeconds as number);
+    // What was left when the last request was answered, and its rate since (null when nothing was left).
+    expect(out.leftAtAcceptEnd as number).toBeGreaterThanOrEqual(0);
+    expect(out.leftAtAcceptEnd as number).toBeLessThanOrEqual(250);
+    if ((out.leftAtAcceptEnd as number) > 0) expect(out.drainPerSec).toBeCloseTo((out.leftAtAcceptEnd as number) / ((out.deliverSeconds as number) - (out.acceptSeconds as number)), 6);
+    else expect(out.drainPerSec).toBeNull();
     expect(out.latencyP50Ms as number).toBeLessThanOrEqual(out.latencyP99Ms as number);
   });
 

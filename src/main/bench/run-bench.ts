@@ -35,6 +35,9 @@ export interface BenchResult {
   acceptedPerSec: number;
   deliverSeconds: number;
   deliveredPerSec: number;
+  /** Messages not yet delivered when the last request was answered, and the rate at which they were then delivered. */
+  leftAtAcceptEnd: number;
+  drainPerSec: number | null;
   sent: number;
   notSent: Record<string, number>;
   serverCpuSeconds: number | null;
@@ -153,6 +156,7 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
     // Polled every 200 ms while many are left, every 10 ms near the end: the end is then read within 10 ms instead of
     // up to 200 (100 ms late on average, ~1.4 % of a 7-second run, always against Postflow), for ~20 polls more.
     let left = o.messages;
+    const leftAtAcceptEnd = inQueue.get() as number;
     for (;;) {
       left = inQueue.get() as number;
       if (left === 0) {
@@ -177,6 +181,7 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
     const { sent = 0, queued: _q, sending: _s, deferred: _d, ...rest } = counts;
     return {
       messages: o.messages, acceptSeconds, acceptedPerSec: o.messages / acceptSeconds, deliverSeconds, deliveredPerSec: sent / deliverSeconds,
+      leftAtAcceptEnd, drainPerSec: leftAtAcceptEnd > 0 ? leftAtAcceptEnd / (deliverSeconds - acceptSeconds) : null,
       sent, notSent: rest, serverCpuSeconds: serverCpu, serverPeakRssMiB: rss, sinkCpuSeconds: sinkCpu,
       latencyP50Ms: quantile(lat, 0.5), latencyP99Ms: quantile(lat, 0.99),
     };

@@ -32,6 +32,7 @@ export function registerBenchCommand(program: Command): void {
         `messages           ${r.messages} (sent ${r.sent}${Object.keys(r.notSent).length ? `, other ${JSON.stringify(r.notSent)}` : ''})`,
         `accepted/s         ${f(r.acceptedPerSec)}  (${f(r.acceptSeconds, 2)} s)`,
         `delivered/s        ${f(r.deliveredPerSec)}  (${f(r.deliverSeconds, 2)} s from the first request to the last result)`,
+        `then drained at    ${f(r.drainPerSec)}/s  (the ${r.leftAtAcceptEnd} not yet delivered when the last request was answered)`,
         `server CPU         ${f(r.serverCpuSeconds, 1)} s (all Postflow processes)   peak RSS ${f(r.serverPeakRssMiB)} MiB (largest process)`,
         `sink CPU           ${f(r.sinkCpuSeconds, 1)} s`,
         `accept→delivered   p50 ${f(r.latencyP50Ms)} ms   p99 ${f(r.latencyP99Ms)} ms`,
