@@ -43,8 +43,6 @@ class DeliveryThread {
     // batches, and the default let peak RSS grow by ~20 MiB for no measurable speed (bench/RESULTS.md).
     this.worker = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.ready = threadReady(this.worker, 'delivery thread');
-    // A thread that dies before it is ready is reported by onDeath; start() alone waits on this promise.
-    this.ready.catch(() => undefined);
     this.worker.on('message', (m: ThreadReply) => {
       if (m.type !== 'results') return;
       this.cache = m.cache;

@@ -36,8 +36,6 @@ class AcceptThread {
     // the default costs peak RSS for nothing (as for the delivery threads, ADR 0011).
     this.worker = new Worker(script, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.ready = threadReady(this.worker, 'accept thread');
-    // A thread that dies before it is ready is reported by onDeath; start() alone waits on this promise.
-    this.ready.catch(() => undefined);
     this.worker.on('message', (m: AcceptThreadMessage) => {
       if ('seq' in m) onReply(this, m);
     });

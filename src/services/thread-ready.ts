@@ -8,10 +8,12 @@ export const THREAD_READY: ThreadReadyMessage = { type: 'ready' };
 
 /**
  * Resolves when `worker` posts THREAD_READY; rejects, naming `what`, when it fails or exits before. Call it right after
- * constructing the worker: its messages are delivered from a later turn of the event loop, so none is missed.
+ * constructing the worker: its messages are delivered from a later turn of the event loop, so none is missed. The
+ * rejection is seen by whoever waits on the promise, and by no one else: a thread nobody waits for (one started on
+ * first use) reports its death through its own 'error'/'exit' handlers, not as an unhandled rejection.
  */
 export function threadReady(worker: Worker, what: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const done = (): void => {
       worker.off('message', onMessage);
       worker.off('error', onError);
@@ -34,4 +36,6 @@ export function threadReady(worker: Worker, what: string): Promise<void> {
     worker.on('error', onError);
     worker.on('exit', onExit);
   });
+  ready.catch(() => undefined);
+  return ready;
 }

@@ -155,10 +155,8 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
     const inQueue = watch.prepare(`SELECT (SELECT count(*) FROM messages WHERE queue_state = ${QUEUE_WAITING}) + (SELECT count(*) FROM messages WHERE queue_state = ${QUEUE_LEASED})`).pluck();
     // Polled every 200 ms while many are left, every 10 ms near the end: the end is then read within 10 ms instead of
     // up to 200 (100 ms late on average, ~1.4 % of a 7-second run, always against Postflow), for ~20 polls more.
-    let left = o.messages;
     const leftAtAcceptEnd = inQueue.get() as number;
-    for (;;) {
-      left = inQueue.get() as number;
+    for (let left = leftAtAcceptEnd; ; left = inQueue.get() as number) {
       if (left === 0) {
         counts = statusCounts(watch);
         const final = Object.entries(counts).filter(([k]) => !['queued', 'sending', 'deferred'].includes(k)).reduce((a, [, v]) => a + v, 0);
