@@ -6,6 +6,7 @@ import { campaignsMigration } from './migrations/0005_campaigns.js';
 import { deliveryActivityMigration } from './migrations/0007_delivery-activity.js';
 import { contactEmailSearch } from './migrations/0008_contact-email-search.js';
 import { recipientIndexParts } from './migrations/0009_recipient-index-parts.js';
+import { attentionIndexWithoutInList } from './migrations/0010_attention-index-without-in-list.js';
 
 /** Column types that differ between the two dialects. */
 export interface DialectTypes {
@@ -28,7 +29,8 @@ export const TYPES: Record<'sqlite' | 'postgres', DialectTypes> = {
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Migration[] {
   // Each later migration lives in migrations/<name>.ts as a function of the dialect's types; append it here.
   return [core(TYPES[dialect]), leanMessageIndexes(dialect), senders(TYPES[dialect]), contactsMigration(TYPES[dialect]), campaignsMigration(TYPES[dialect], dialect),
-    deliveryActivityMigration(dialect), contactEmailSearch(dialect), recipientIndexParts(dialect)];
+    deliveryActivityMigration(dialect), contactEmailSearch(dialect), recipientIndexParts(dialect),
+    attentionIndexWithoutInList(dialect)];
 }
 
 /** 0001_core: messages, their events, templates, suppressions, API keys. */

@@ -12,11 +12,9 @@ import { resultDetail } from './result-detail.js';
 import { writesActivity, writeDeliveryActivity } from './delivery-activity-sql.js';
 import { insertMessagesPostgres } from './postgres-message-insert.js';
 import { RECIPIENT_PART_SHIFT } from './migrations/0009_recipient-index-parts.js';
+import { ATTENTION_STATUSES, attentionPredicate } from './migrations/0010_attention-index-without-in-list.js';
 import { QUEUE_LEASED, QUEUE_WAITING, columnRow, eventRow, messageColumns, sliceColumns, rowToApiKey, rowToEvent, rowToMessage, rowToTemplate, rowToTemplateVersion } from './rows.js';
 
-
-/** The statuses ix_messages_attention covers (migration 0004): the ones people search for, rare in a healthy store. */
-const ATTENTION_STATUSES: readonly MessageStatus[] = ['failed', 'bounced', 'suppressed', 'cancelled', 'deferred'];
 
 // Rows per multi-row INSERT: ~35 parameters a row stays under both dialects' bound-parameter limits.
 const INSERT_CHUNK = 500;
@@ -188,8 +186,8 @@ export abstract class SqlStore implements Store {
     let query = this.db.selectFrom('messages').selectAll();
     if (q.status) {
       query = query.where('status', '=', q.status);
-      // Repeating the partial index's own predicate lets SQLite's planner use ix_messages_attention (migration 0004).
-      if (ATTENTION_STATUSES.includes(q.status)) query = query.where(sql<boolean>`status IN ('failed', 'bounced', 'suppressed', 'cancelled', 'deferred')`);
+      // Repeating the partial index's own predicate lets SQLite's planner use ix_messages_attention (migrations 0004, 0010).
+      if ((ATTENTION_STATUSES as readonly MessageStatus[]).includes(q.status)) query = query.where(sql.raw<boolean>(attentionPredicate(this.dialect)));
     }
     if (q.recipient) {
       const r = q.recipient;
