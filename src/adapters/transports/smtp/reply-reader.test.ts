@@ -33,6 +33,20 @@ describe('ReplyReader', () => {
     }
   });
 
+  it('counts and shows the complete replies waiting without taking them; a partial one is not counted', () => {
+    const r = new ReplyReader();
+    r.push(Buffer.from('250 2.0.0 Ok: queued\r\n250 2.1.0 Ok\r\n354 go\r\n250 2.1'));
+    expect(r.waiting).toBe(3);
+    expect(r.peek(2)).toEqual({ code: 354, lines: ['354 go'] });
+    expect(r.peek(3)).toBeUndefined();
+    expect(r.take()!.code).toBe(250);
+    expect(r.waiting).toBe(2);
+    expect(r.peek(0)).toEqual({ code: 250, lines: ['250 2.1.0 Ok'] });
+    r.push(Buffer.from('.5 Ok\r\n'));
+    expect(all(r).map((x) => x.code)).toEqual([250, 354, 250]);
+    expect(r.waiting).toBe(0);
+  });
+
   it('accepts bare LF line ends and a code without text', () => {
     const r = new ReplyReader();
     r.push(Buffer.from('250\n221 bye\n'));

@@ -51,6 +51,16 @@ export class ReplyReader {
     return r;
   }
 
+  /** How many complete replies wait to be taken. */
+  get waiting(): number {
+    return this.ready.length - this.head;
+  }
+
+  /** The i-th complete reply waiting (0: the one `take` would return), without taking it. */
+  peek(i: number): RawReply | undefined {
+    return this.head + i < this.ready.length ? this.ready[this.head + i] : undefined;
+  }
+
   /** True when bytes beyond the replies taken are waiting (used to refuse data sent ahead of a TLS upgrade). */
   hasBuffered(): boolean {
     return this.head < this.ready.length || this.partial !== null || this.lines.length > 0;

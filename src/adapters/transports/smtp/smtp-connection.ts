@@ -96,6 +96,14 @@ export class SmtpConnection {
     });
   }
 
+  /**
+   * The replies already read off the wire, without waiting: `peek(i)` looks at the i-th, `take()` takes the next.
+   * None while the connection is failed (`read` reports the failure).
+   */
+  get replies(): Pick<ReplyReader, 'waiting' | 'peek' | 'take'> | null {
+    return this.failure ? null : this.reader;
+  }
+
   /** Send a command and read its reply. */
   async command(line: string, what = line.split(' ')[0]!): Promise<RawReply> {
     this.write(`${line}\r\n`);
