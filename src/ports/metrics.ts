@@ -1,7 +1,7 @@
 /** What the delivery engine reports; the Prometheus adapter turns it into series. */
 export interface DeliveryMetrics {
-  /** One message finished an attempt with `result` (sent, deferred, failed…) on `transport`. */
-  sendResult(transport: string, result: string): void;
+  /** `count` messages (default 1) finished an attempt with `result` (sent, deferred, failed…) on `transport`. */
+  sendResult(transport: string, result: string, count?: number): void;
   /** Accept-to-final time of a message, in seconds. */
   processingDuration(seconds: number): void;
   /** Messages currently handed to a transport and not yet answered. */

@@ -54,6 +54,8 @@ describe('delivery threads', () => {
     const value = (name: string) => Number(new RegExp(`^${name}\\{cache="template_delivery_threads"\\} (\\d+)`, 'm').exec(metrics)?.[1]);
     expect(value('cache_misses_total')).toBeGreaterThanOrEqual(2);
     expect(value('cache_misses_total') + value('cache_hits_total')).toBe(60);
+    // Attempts are counted per batch and result (batches of 10 here), and add up to one per message.
+    expect(Number(/^email_sends_total\{transport="capture",result="sent"\} (\d+)$/m.exec(metrics)?.[1])).toBe(60);
   });
 
   it('a thread that dies answers its batch with a transient failure and is replaced by a new one', async () => {

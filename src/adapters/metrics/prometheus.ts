@@ -53,8 +53,8 @@ export class PrometheusMetrics implements DeliveryMetrics {
     cacheGauge('cache_misses_total', 'Cache misses by cache', (s) => s.misses);
   }
 
-  sendResult(transport: string, result: string): void {
-    this.sends.inc({ transport, result });
+  sendResult(transport: string, result: string, count = 1): void {
+    this.sends.inc({ transport, result }, count);
   }
 
   processingDuration(seconds: number): void {

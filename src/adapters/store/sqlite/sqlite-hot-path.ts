@@ -130,7 +130,9 @@ export class SqliteHotPath {
     this.insertChunkNoKeys = db.prepare(insertSql(INSERT_CHUNK, false));
     this.insertUniform = db.prepare(uniformInsertSql(INSERT_CHUNK));
     // One cached statement for any number of addresses (Kysely would prepare an IN list of each length anew).
-    this.suppressed = db.prepare('SELECT * FROM suppressions WHERE address IN (SELECT value FROM json_each(?))');
+    // A join from the list, not `address IN (SELECT value FROM json_each(?))`: the IN form first builds a temporary
+    // B-tree of the list, which made it take twice as long (200 addresses, empty table: 57 vs 27 µs; the list is deduplicated).
+    this.suppressed = db.prepare('SELECT s.* FROM json_each(?) AS j JOIN suppressions AS s ON s.address = j.value');
     this.insertOne = db.prepare(insertSql(1)).pluck();
     this.byKey = db.prepare('SELECT id FROM messages WHERE idempotency_key = ?').pluck();
     // The subquery walks the partial index of waiting rows in (priority, due_at) order.
@@ -200,7 +202,7 @@ export class SqliteHotPath {
     }).immediate();
   }
 
-  /** The suppression rows of `addresses` (lower-cased by the caller). */
+  /** The suppression rows of `addresses` (lower-cased and deduplicated by the caller). */
   suppressionRows(addresses: string[]): Selectable<SuppressionsTable>[] {
     return this.suppressed.all(JSON.stringify(addresses)) as Selectable<SuppressionsTable>[];
   }
