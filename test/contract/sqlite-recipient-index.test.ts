@@ -40,6 +40,41 @@ describe('SQLite recipient index', () => {
     await store.close();
   }, 60_000);
 
+  it('indexes once inserts pause, or at the latest the maximum delay after the first one it has not indexed', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pf-ridx-'));
+    const file = join(dir, 'test.db');
+    const store = SqliteStore.open(file, { indexDelayMs: 300, indexMaxDelayMs: 1500 });
+    await store.migrate();
+    const raw = new BetterSqlite3(file, { readonly: true });
+    const last = () => raw.prepare('SELECT last_rowid FROM recipient_index_state').pluck().get() as number;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const insertFor = async (ms: number, seen: number[]) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        await store.insertMessages(Array.from({ length: 50 }, (_, i) => newMessage({ toAddress: `p${i}@example.com` })));
+        seen.push(last());
+        await sleep(50);
+      }
+    };
+    try {
+      // A burst of 0.9 s, inserts 50 ms apart: nothing is indexed while it lasts, all of it 0.3 s after it ends.
+      const during: number[] = [];
+      await insertFor(900, during);
+      expect(during.every((n) => n === 0)).toBe(true);
+      const burst = (raw.prepare('SELECT MAX(rowid) FROM messages').pluck().get() as number);
+      await sleep(600);
+      expect(last()).toBe(burst);
+      // Inserts that never pause for 0.3 s are indexed 1.5 s after the first one not indexed, while they go on.
+      const steady: number[] = [];
+      await insertFor(2600, steady);
+      expect(steady.some((n) => n > burst)).toBe(true);
+      expect((await store.listMessages({ limit: 1000, recipient: 'p7@example.com' })).length).toBeGreaterThan(20);
+    } finally {
+      raw.close();
+      await store.close();
+    }
+  }, 20_000);
+
   it('finds a recipient with one primary-key probe per part, and each entry in the part of its rowid', async () => {
     dir = mkdtempSync(join(tmpdir(), 'pf-ridx-'));
     const file = join(dir, 'test.db');
