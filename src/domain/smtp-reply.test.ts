@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { classifyReply, formatReply, parseReply, queueIdFromReply, type SmtpReply } from './smtp-reply.js';
+import fc from 'fast-check';
+import { classifyReply, formatReply, formatReplyLines, parseReply, queueIdFromReply, type SmtpReply } from './smtp-reply.js';
 
 const verdict = (s: string) => classifyReply(parseReply(s)!);
 
@@ -38,6 +39,33 @@ describe('parseReply', () => {
   it('formats a reply on one line', () => {
     expect(formatReply(parseReply('550-5.1.1 No such\r\n550 5.1.1 user')!)).toBe('550 5.1.1 No such user');
     expect(formatReply({ code: 421, text: 'closing' })).toBe('421 closing');
+  });
+});
+
+describe('formatReplyLines', () => {
+  const slow = (code: number, lines: string[]) => {
+    const r = parseReply(lines) ?? { code, text: '' };
+    return { formatted: formatReply(r), text: r.text };
+  };
+
+  it('gives the usual one-line reply as it is, and its text', () => {
+    expect(formatReplyLines(250, ['250 2.0.0 Ok: queued as 4F1A2'])).toEqual({ formatted: '250 2.0.0 Ok: queued as 4F1A2', text: 'Ok: queued as 4F1A2' });
+  });
+
+  it('parses what is not in that form', () => {
+    expect(formatReplyLines(250, ['250 2.0.0  Ok'])).toEqual({ formatted: '250 2.0.0 Ok', text: 'Ok' });
+    expect(formatReplyLines(250, ['250 2.0.00 Ok'])).toEqual({ formatted: '250 2.0.0 Ok', text: 'Ok' });
+    expect(formatReplyLines(250, ['250 5.0.0 Ok'])).toEqual({ formatted: '250 5.0.0 Ok', text: '5.0.0 Ok' });
+    expect(formatReplyLines(250, ['250-2.0.0 first', '250 2.0.0 second'])).toEqual({ formatted: '250 2.0.0 first second', text: 'first\nsecond' });
+    expect(formatReplyLines(250, ['250 2.0.0 a\u2028b'])).toEqual({ formatted: '250', text: '' });
+  });
+
+  it('agrees with formatReply(parseReply(lines)) on any lines', () => {
+    const piece = fc.constantFrom('2', '4', '5', '0', '9', '.', ' ', '-', '25', '250', '2.0.0', '4.7.1', '2.1.10', 'Ok', 'queued as X', '\r', '\u2028', '\u2029', '\t', 'é');
+    const line = fc.array(piece, { maxLength: 8 }).map((p) => p.join(''));
+    fc.assert(fc.property(fc.integer({ min: 200, max: 599 }), fc.array(line, { minLength: 1, maxLength: 3 }), (code, lines) => {
+      expect(formatReplyLines(code, lines)).toEqual(slow(code, lines));
+    }), { numRuns: 5000 });
   });
 });
 

@@ -54,6 +54,20 @@ export function formatReply(r: SmtpReply): string {
   return [String(r.code), r.enhanced, r.text.replace(/\n/g, ' ')].filter((p) => p !== undefined && p !== '').join(' ');
 }
 
+// One reply line exactly as formatReply writes it: code, the enhanced code of its class with one-digit subject and
+// detail, one space, text (no character that LINE's "." would not match). What relays answer to nearly every command.
+const FORMATTED_LINE = /^([245])\d\d \1\.\d\.\d [^ \r\u2028\u2029][^\r\u2028\u2029]*$/;
+
+/**
+ * formatReply(parseReply(lines)) and the reply's text, or `code` alone when the lines do not parse — without parsing
+ * the usual one-line reply ("250 2.0.0 Ok: queued as 4F1A2"), which already is its own formatted form.
+ */
+export function formatReplyLines(code: number, lines: readonly string[]): { formatted: string; text: string } {
+  if (lines.length === 1 && FORMATTED_LINE.test(lines[0]!)) return { formatted: lines[0]!, text: lines[0]!.slice(10) };
+  const r = parseReply(lines) ?? { code, text: '' };
+  return { formatted: formatReply(r), text: r.text };
+}
+
 // Wording that large receivers use for rate limits on 450/451/452 (which otherwise just mean "try later").
 // "too many recipients" is a per-transaction limit (RFC 5321 §4.5.3.1.10), not a request to slow down.
 const THROTTLE_WORDS = /\brate\b|rate[ -]?limit|throttl|too many (?!recipients)|slow(?:ing)? down|too fast|exceeded .*(?:limit|quota)|(?:limit|quota) exceeded/i;

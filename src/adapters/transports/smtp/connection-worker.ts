@@ -1,4 +1,4 @@
-import { formatReply, queueIdFromReply } from '../../../domain/smtp-reply.js';
+import { formatReply, formatReplyLines, queueIdFromReply } from '../../../domain/smtp-reply.js';
 import type { OutgoingMessage, SendOutcome } from '../../../ports/transport.js';
 import { dataTerminator, dotStuff } from './dot-stuff.js';
 import { contentFor, envelopeCommands, envelopeProblem, mailFrom } from './envelope-commands.js';
@@ -35,7 +35,12 @@ export interface JobSource {
   unwait(wake: (more: boolean) => void): void;
 }
 
-type EnvelopeResult = { go: true; rejected: string[] } | { go: false; outcome: SendOutcome };
+type EnvelopeResult = { go: true; rejected: readonly string[] } | { go: false; outcome: SendOutcome };
+
+/** The verdict on an envelope every recipient of which was accepted (shared: the usual case allocates nothing). */
+const ALL_ACCEPTED: EnvelopeResult = Object.freeze({ go: true, rejected: Object.freeze([]) });
+
+const accepted = (r: RawReply): boolean => r.code === 250 || r.code === 251;
 
 /**
  * Runs SMTP transactions over one pooled connection, taking jobs from the shared queue until the queue is
@@ -167,17 +172,18 @@ export class ConnectionWorker {
     if (mail.code !== 250) return { go: false, outcome: replyFailure(mail) };
     const rcpts: RawReply[] = [];
     for (const a of job.msg.envelope.to) rcpts.push(this.check(await conn.command(`RCPT TO:<${a}>`, 'RCPT TO')));
-    if (!rcpts.some((r) => r.code === 250 || r.code === 251)) return this.envelopeVerdict(job, mail, rcpts, mail);
+    if (!rcpts.some(accepted)) return this.envelopeVerdict(job, mail, rcpts, mail);
     const data = this.check(await conn.command('DATA'));
     return this.envelopeVerdict(job, mail, rcpts, data);
   }
 
   private envelopeVerdict(job: Job, mail: RawReply, rcpts: RawReply[], data: RawReply): EnvelopeResult {
     if (mail.code !== 250) return { go: false, outcome: replyFailure(mail) };
+    if (rcpts.every(accepted)) return data.code === 354 ? ALL_ACCEPTED : { go: false, outcome: replyFailure(data) };
     const rejected: string[] = [];
     const failures: Array<SendOutcome & { ok: false }> = [];
     rcpts.forEach((r, i) => {
-      if (r.code === 250 || r.code === 251) return;
+      if (accepted(r)) return;
       failures.push(replyFailure(r));
       rejected.push(`${job.msg.envelope.to[i]}: ${formatReply(toReply(r))}`);
     });
@@ -187,10 +193,10 @@ export class ConnectionWorker {
     return { go: true, rejected };
   }
 
-  private delivered(m: OutgoingMessage, fin: RawReply, rejected: string[]): SendOutcome {
-    const reply = toReply(fin);
-    const response = formatReply(reply) + (rejected.length ? `; refused recipients: ${rejected.join('; ')}` : '');
-    return { ok: true, providerMessageId: queueIdFromReply(reply.text) ?? m.messageId, response };
+  private delivered(m: OutgoingMessage, fin: RawReply, rejected: readonly string[]): SendOutcome {
+    const { formatted, text } = formatReplyLines(fin.code, fin.lines);
+    const response = rejected.length ? `${formatted}; refused recipients: ${rejected.join('; ')}` : formatted;
+    return { ok: true, providerMessageId: queueIdFromReply(text) ?? m.messageId, response };
   }
 
   // 421 means the relay is closing the channel: treat it as the connection's end, not one message's refusal.
