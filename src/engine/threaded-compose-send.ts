@@ -75,6 +75,7 @@ export class ThreadedComposeSend implements ComposeSend {
     readonly transportName: string,
     private readonly catalog: TemplateCatalog,
     private readonly script: URL,
+    /** The thread's workerData; a function gives each thread its own, by index (0 … count − 1). */
     private readonly workerData: unknown,
     count: number,
     private readonly onError: (why: string) => void = () => undefined,
@@ -96,7 +97,7 @@ export class ThreadedComposeSend implements ComposeSend {
    * first. Otherwise threads start with the first batch, which then waits for them (~0.5 s in `postflow bench`).
    */
   async start(): Promise<void> {
-    for (let i = 0; i < this.threads.length; i++) if (!this.threads[i] || this.threads[i]!.dead) this.threads[i] = this.spawn();
+    for (let i = 0; i < this.threads.length; i++) if (!this.threads[i] || this.threads[i]!.dead) this.threads[i] = this.spawn(i);
     await Promise.all(this.threads.map((t) => t!.ready));
   }
 
@@ -169,7 +170,7 @@ export class ThreadedComposeSend implements ComposeSend {
     let load = Infinity;
     for (let i = 0; i < this.threads.length; i++) {
       let t = this.threads[i];
-      if (!t || t.dead) t = this.threads[i] = this.spawn();
+      if (!t || t.dead) t = this.threads[i] = this.spawn(i);
       let n = 0;
       for (const p of t.pending.values()) n += p.size;
       if (n < load) {
@@ -180,8 +181,10 @@ export class ThreadedComposeSend implements ComposeSend {
     return this.threads[best]!;
   }
 
-  private spawn(): DeliveryThread {
-    return new DeliveryThread(this.script, this.workerData, (d, why) => this.died(d, why));
+  // A replacement takes the index, and so the share of the relay's connections, of the thread it replaces.
+  private spawn(index: number): DeliveryThread {
+    const data = typeof this.workerData === 'function' ? (this.workerData as (i: number) => unknown)(index) : this.workerData;
+    return new DeliveryThread(this.script, data, (d, why) => this.died(d, why));
   }
 
   private died(t: DeliveryThread, why: string): void {

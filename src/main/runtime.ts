@@ -30,6 +30,7 @@ import { MemoryLimiter } from '../adapters/limiter/memory-limiter.js';
 import { RedisLimiter } from '../adapters/limiter/redis-limiter.js';
 import { openStore } from '../adapters/store/open-store.js';
 import { createTransport } from '../adapters/transports/registry.js';
+import { parseSmtpUrl } from '../adapters/transports/smtp/smtp-options.js';
 import { CaptureTransport } from '../adapters/transports/capture/capture-transport.js';
 import { PrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { buildApp } from '../adapters/http/build-app.js';
@@ -118,18 +119,20 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   const transportName = config.smtpUrl ? 'smtp' : 'capture';
   const transportCtx = { dataDir: config.dataDir, smtpUrl: config.smtpUrl };
   const transport = createTransport(transportName, transportCtx);
-  const threadCount = config.deliveryThreads === 'auto' ? Math.min(4, availableParallelism() - 1) : config.deliveryThreads;
+  const wanted = config.deliveryThreads === 'auto' ? Math.min(4, availableParallelism() - 1) : config.deliveryThreads;
+  // Each thread has its own pool of connections to the relay, with a share of its max_connections: never more threads than that.
+  const threadCount = transportName === 'smtp' ? Math.min(wanted, parseSmtpUrl(config.smtpUrl!).maxConnections) : wanted;
   // Accepted messages are noted here before they are recorded (docs/adr/0012-sent-journal.md); kept for longer
   // than any lease that could still name them.
   const journalDir = join(config.dataDir, 'journal');
   const journalRetainMs = 3 * config.leaseMs + 120_000;
   const journal = new FileSentJournal(journalDir, `${process.pid}-${randomBytes(3).toString('hex')}`, journalRetainMs);
   const inDoubt = { marketing: config.inDoubtMarketing, transactional: config.inDoubtTransactional };
-  const threadData: DeliveryThreadData = {
+  const threadData = (index: number): DeliveryThreadData => ({
     journal: { dir: journalDir, retainMs: journalRetainMs },
-    transport: { name: transportName, ctx: transportCtx },
+    transport: { name: transportName, ctx: { ...transportCtx, share: { index, count: threadCount } } },
     dkim: config.dkimKey ? { domain: config.dkimDomain!, selector: config.dkimSelector!, privateKeyPem: config.dkimKey } : undefined,
-  };
+  });
   const threads = threadCount > 0 && config.workers > 0
     ? new ThreadedComposeSend(transport.name, catalog, DELIVERY_THREAD_SCRIPT, threadData, threadCount, (why) => log.error({ why }, 'delivery thread failed; its batches will be retried'))
     : null;

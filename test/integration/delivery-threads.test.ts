@@ -11,6 +11,7 @@ import { TemplateEngine } from '../../src/compose/template-engine.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { MessageRecord } from '../../src/ports/store.js';
 import { startTestServer, type TestServer } from '../support/runtime.js';
+import { startSmtpServer } from '../support/smtp-server.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -128,6 +129,36 @@ describe('delivery threads', () => {
       await cs.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('two threads share the relay\'s max_connections: the relay never sees more than the limit', async () => {
+    const relay = await startSmtpServer({ rules: [{ match: /./, at: 'data', delayMs: 30 }] });
+    const dataDir = mkdtempSync(join(tmpdir(), 'pf-threads-'));
+    const catalog = new TemplateCatalog({ getTemplate: async () => null, getTemplateVersion: async () => null }, new TemplateEngine(), systemClock);
+    const smtpUrl = relay.url({ max_connections: 3 });
+    const cs = new ThreadedComposeSend('smtp', catalog, new URL('../../dist/main/delivery-thread.js', import.meta.url),
+      (index: number) => ({ transport: { name: 'smtp', ctx: { dataDir, smtpUrl, share: { index, count: 2 } } } }), 2);
+    const msg = (i: number) => ({ id: `01JDDDDDDDDDDDDDDDDDDDD${String(i).padStart(3, '0')}`, fromAddress: 'app@postflow.test', fromName: null, toAddress: `d${i}@example.com`, toName: null, toDomain: 'example.com', replyTo: null, headers: {}, variables: {}, templateId: null, templateVersion: null, subject: 'Hi', html: null, text: 'Hello' }) as unknown as MessageRecord;
+    try {
+      await cs.start();
+      // Four batches of 10 at once: each thread has 20 messages waiting, more than any pool may open connections for.
+      const batches = [0, 1, 2, 3].map((b) => cs.run(Array.from({ length: 10 }, (_, k) => msg(b * 10 + k)), 1));
+      const out = (await Promise.all(batches)).flat();
+      for (const o of out) expect(o).toMatchObject({ composed: true, outcome: { ok: true } });
+      expect(relay.received).toHaveLength(40);
+      // Two pools of 2 and 1 connections; without the split each would open 3.
+      expect(relay.connections()).toBe(3);
+    } finally {
+      await cs.close();
+      await relay.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a process starts no more delivery threads than the relay\'s max_connections', async () => {
+    server = await startTestServer({ POSTFLOW_SMTP_URL: 'smtp://127.0.0.1:2?max_connections=2', POSTFLOW_DELIVERY_THREADS: '4' });
+    await server.rt.threads!.start();
+    expect(server.rt.threads!.running).toBe(2);
   });
 
   it('refuse to start, naming the thread and why, when a thread fails to load', async () => {

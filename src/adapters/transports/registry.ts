@@ -2,11 +2,17 @@ import { join } from 'node:path';
 import type { Transport } from '../../ports/transport.js';
 import { CaptureTransport } from './capture/capture-transport.js';
 import { SmtpTransport } from './smtp/smtp-transport.js';
+import type { PoolShare } from './smtp/smtp-options.js';
 
 /** What a transport factory may read. */
 export interface TransportContext {
   dataDir: string;
   smtpUrl?: string;
+  /**
+   * This transport is one of several built from the same settings in one process (one per delivery thread): a relay's
+   * connection limit (max_connections) is split between them, so that the relay sees the limit, not a multiple of it.
+   */
+  share?: PoolShare;
 }
 
 /** A transport factory, registered by name. Open set: a new transport adds one line here. */
@@ -14,7 +20,7 @@ export type TransportFactory = (ctx: TransportContext) => Transport;
 
 const factories = new Map<string, TransportFactory>([
   ['capture', (ctx) => new CaptureTransport(join(ctx.dataDir, 'outbox'))],
-  ['smtp', (ctx) => SmtpTransport.fromUrl(ctx.smtpUrl)],
+  ['smtp', (ctx) => SmtpTransport.fromUrl(ctx.smtpUrl, {}, ctx.share)],
 ]);
 
 /** Names of the registered transports. */

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { parseCapabilities } from './capabilities.js';
-import { describeRelay, parseSmtpUrl, SMTP_DEFAULTS } from './smtp-options.js';
+import { connectionShare, describeRelay, parseSmtpUrl, SMTP_DEFAULTS } from './smtp-options.js';
 
 describe('parseSmtpUrl', () => {
   it('reads host, port, credentials and defaults', () => {
@@ -45,5 +45,25 @@ describe('parseCapabilities', () => {
     expect(parseCapabilities(['250-mx', '250-SIZE', '250 AUTH=LOGIN']).size).toBe(0);
     expect([...parseCapabilities(['250-mx', '250 AUTH=LOGIN']).auth]).toEqual(['LOGIN']);
     expect(parseCapabilities(['250 mx'])).toMatchObject({ pipelining: false, size: null, auth: new Set() });
+  });
+});
+
+describe('connectionShare', () => {
+  it('splits a relay\'s connection limit between pools, the first taking one more where it does not divide', () => {
+    expect([0, 1, 2].map((i) => connectionShare(10, i, 3))).toEqual([4, 3, 3]);
+    expect([0, 1].map((i) => connectionShare(10, i, 2))).toEqual([5, 5]);
+    expect(connectionShare(10, 0, 1)).toBe(10);
+    for (let max = 1; max <= 12; max++) {
+      for (let count = 1; count <= max; count++) {
+        const shares = Array.from({ length: count }, (_, i) => connectionShare(max, i, count));
+        expect(shares.reduce((a, b) => a + b, 0)).toBe(max);
+        expect(Math.min(...shares)).toBeGreaterThanOrEqual(1);
+      }
+    }
+  });
+
+  it('refuses more pools than connections, and an index outside the pools', () => {
+    expect(() => connectionShare(2, 0, 3)).toThrow('3 connection pools cannot share max_connections=2');
+    expect(() => connectionShare(4, 2, 2)).toThrow('pool 2 is not one of 2');
   });
 });

@@ -142,6 +142,23 @@ export function parseSmtpUrl(raw: string, overrides: Partial<SmtpOptions> = {}):
   return { ...opts, ...overrides };
 }
 
+/** Which of several pools to one relay a transport is: pool `index` of `count` (one per delivery thread of a process). */
+export interface PoolShare {
+  index: number;
+  count: number;
+}
+
+/**
+ * The connections of pool `index` of `count` pools to one relay from one process (its delivery threads): the relay's
+ * max_connections split between them, the first pools taking one more where it does not divide. Their sum is the
+ * limit; every pool gets at least one, so `count` must not exceed it.
+ */
+export function connectionShare(maxConnections: number, index: number, count: number): number {
+  if (!Number.isInteger(count) || count < 1 || count > maxConnections) throw new Error(`${count} connection pools cannot share max_connections=${maxConnections}`);
+  if (!Number.isInteger(index) || index < 0 || index >= count) throw new Error(`pool ${index} is not one of ${count}`);
+  return Math.floor(maxConnections / count) + (index < maxConnections % count ? 1 : 0);
+}
+
 /** The relay as it may be shown in logs and errors: scheme, user, host and port, never the password. */
 export function describeRelay(o: SmtpOptions): string {
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;

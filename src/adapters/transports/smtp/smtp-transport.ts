@@ -2,7 +2,7 @@ import type { OutgoingMessage, SendHooks, SendOutcome, Transport } from '../../.
 import { ConnectionWorker, type Job } from './connection-worker.js';
 import { JobQueue } from './job-queue.js';
 import { errorFailure, SmtpError } from './smtp-error.js';
-import { describeRelay, parseSmtpUrl, type SmtpOptions } from './smtp-options.js';
+import { connectionShare, describeRelay, parseSmtpUrl, type PoolShare, type SmtpOptions } from './smtp-options.js';
 
 /**
  * The smtp transport: delivers to one relay over a pool of persistent connections (up to `maxConnections`),
@@ -38,9 +38,11 @@ export class SmtpTransport implements Transport {
   }
 
   /** A transport for the relay URL (see parseSmtpUrl for its settings); throws a clear error when there is none. */
-  static fromUrl(url: string | undefined, overrides: Partial<SmtpOptions> = {}): SmtpTransport {
+  static fromUrl(url: string | undefined, overrides: Partial<SmtpOptions> = {}, share?: PoolShare): SmtpTransport {
     if (!url) throw new Error('the smtp transport needs a relay: set POSTFLOW_SMTP_URL (smtp://user:pass@host:587, or smtps://…:465)');
-    return new SmtpTransport(parseSmtpUrl(url, overrides));
+    const opts = parseSmtpUrl(url, overrides);
+    if (share) opts.maxConnections = connectionShare(opts.maxConnections, share.index, share.count);
+    return new SmtpTransport(opts);
   }
 
   sendBatch(messages: OutgoingMessage[], hooks?: SendHooks): Promise<SendOutcome[]> {
