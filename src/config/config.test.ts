@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_VARIABLES, loadConfig } from './config.js';
+import { autoDeliveryThreads, CONFIG_VARIABLES, loadConfig } from './config.js';
 
 const empty = mkdtempSync(join(tmpdir(), 'pf-cfg-'));
 
@@ -50,6 +50,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ POSTFLOW_WORKERS: '2' }, dir)).toMatchObject({ port: 9000, workers: 2 });
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ POSTFLOW_PROT: 1 }));
     expect(() => loadConfig({ POSTFLOW_CONFIG: join(dir, 'bad.json') }, dir)).toThrow(/unknown setting POSTFLOW_PROT/);
+  });
+});
+
+describe('autoDeliveryThreads', () => {
+  it('none on one core, two on two or three, one per core beyond the first up to 4', () => {
+    expect([1, 2, 3, 4, 5, 8, 64].map(autoDeliveryThreads)).toEqual([0, 2, 2, 3, 4, 4, 4]);
   });
 });
 

@@ -151,6 +151,15 @@ export const CONFIG_VARIABLES = FIELDS.map((f) => f.env);
  * Build the configuration from a JSON file (POSTFLOW_CONFIG, or `postflow.config.json` when present) and the
  * environment, the environment winning. Every value is validated; all problems are reported together.
  */
+/**
+ * Delivery threads for POSTFLOW_DELIVERY_THREADS=auto on a machine with `cores` cores: one per core beyond the first,
+ * at most 4 — but two on two cores, where one thread is the pipeline's narrowest part and spends a third of a
+ * `postflow bench` run runnable but waiting for a core (bench/RESULTS.md, session 14) — and none on one core.
+ */
+export function autoDeliveryThreads(cores: number): number {
+  return cores <= 1 ? 0 : Math.min(4, Math.max(2, cores - 1));
+}
+
 export function loadConfig(env: Record<string, string | undefined>, cwd = '.'): Config {
   const file = configFilePath(env, cwd);
   let fromFile: Record<string, unknown> = {};

@@ -38,10 +38,8 @@ class DeliveryThread {
   cache = { hits: 0, misses: 0 };
   dead = false;
 
-  constructor(script: URL, workerData: unknown, onDeath: (t: DeliveryThread, why: string) => void) {
-    // A young generation of 8 MB instead of V8's default (up to 3 × 16 MB): the thread's garbage is short-lived
-    // batches, and the default let peak RSS grow by ~20 MiB for no measurable speed (bench/RESULTS.md).
-    this.worker = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  constructor(script: URL, workerData: unknown, youngMb: number, onDeath: (t: DeliveryThread, why: string) => void) {
+    this.worker = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
     this.ready = threadReady(this.worker, 'delivery thread');
     this.worker.on('message', (m: ThreadReply) => {
       if (m.type !== 'results') return;
@@ -184,7 +182,11 @@ export class ThreadedComposeSend implements ComposeSend {
   // A replacement takes the index, and so the share of the relay's connections, of the thread it replaces.
   private spawn(index: number): DeliveryThread {
     const data = typeof this.workerData === 'function' ? (this.workerData as (i: number) => unknown)(index) : this.workerData;
-    return new DeliveryThread(this.script, data, (d, why) => this.died(d, why));
+    // A young generation of 8 MB for a single thread, 4 MB each for more, instead of V8's default (up to 3 × 16 MB):
+    // the threads' garbage is short-lived batches. The default let one thread's peak RSS grow by ~20 MiB for no
+    // measurable speed; with two threads, 8 MB against 4 MB gave the same speed for 14 MiB more (bench/RESULTS.md, session 14).
+    const youngMb = this.threads.length > 1 ? 4 : 8;
+    return new DeliveryThread(this.script, data, youngMb, (d, why) => this.died(d, why));
   }
 
   private died(t: DeliveryThread, why: string): void {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import pino from 'pino';
-import type { Config } from '../config/config.js';
+import { autoDeliveryThreads, type Config } from '../config/config.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
@@ -119,7 +119,7 @@ export async function createRuntime(config: Config, clock: Clock = systemClock):
   const transportName = config.smtpUrl ? 'smtp' : 'capture';
   const transportCtx = { dataDir: config.dataDir, smtpUrl: config.smtpUrl };
   const transport = createTransport(transportName, transportCtx);
-  const wanted = config.deliveryThreads === 'auto' ? Math.min(4, availableParallelism() - 1) : config.deliveryThreads;
+  const wanted = config.deliveryThreads === 'auto' ? autoDeliveryThreads(availableParallelism()) : config.deliveryThreads;
   // Each thread has its own pool of connections to the relay, with a share of its max_connections: never more threads than that.
   const threadCount = transportName === 'smtp' ? Math.min(wanted, parseSmtpUrl(config.smtpUrl!).maxConnections) : wanted;
   // Accepted messages are noted here before they are recorded (docs/adr/0012-sent-journal.md); kept for longer
